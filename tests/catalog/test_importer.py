@@ -257,3 +257,29 @@ def test_a_failure_while_writing_rolls_back_everything(sqlite_engine: Engine,
     with pytest.raises(Exception, match="refused"):
         import_catalog(sqlite_engine, [write_csv_file(tmp_path / "b.csv", records)])
     assert read_cameras(sqlite_engine).equals(before)
+
+
+def test_windows_line_ends_and_a_short_last_row(sqlite_engine: Engine, tmp_path: Path) -> None:
+    text = csv_text([make_camera(1), make_camera(2)]).replace("\n", "\r\n")
+    text += "45010300001320000009,只有两格"  # cut off, no line end
+    path = tmp_path / "c.csv"
+    path.write_bytes(text.encode("gbk"))
+    report = import_catalog(sqlite_engine, [path])
+    assert report.inserted == 2
+    assert [(r.line, r.reason) for r in report.rejects] == [(4, "wrong_field_count")]
+    assert read_cameras(sqlite_engine)["secrecy"].to_list() == [0, 0]
+
+
+@pytest.mark.parametrize("gbk_first", [True, False])
+def test_mixed_encodings_are_refused_naming_both_lines(sqlite_engine: Engine, tmp_path: Path,
+                                                       gbk_first: bool) -> None:
+    lines = csv_text([make_camera(1), make_camera(2), make_camera(3)]).splitlines()
+    encodings = ["gbk", "gbk", "utf-8", "gbk"] if gbk_first else ["utf-8", "utf-8", "gbk",
+                                                                   "utf-8"]
+    path = tmp_path / "c.csv"
+    path.write_bytes(b"".join((line + "\n").encode(e) for line, e in zip(lines, encodings,
+                                                                           strict=True)))
+    expected = "line 3 is UTF-8 but line 1" if gbk_first else "line 1 is UTF-8 but line 3"
+    with pytest.raises(UnreadableCatalog, match=f"mixed encodings: {expected}"):
+        import_catalog(sqlite_engine, [path])
+    assert _count(sqlite_engine) == 0

@@ -20,7 +20,7 @@ from sqlalchemy import Engine
 from vidgov.catalog.fields import FIELD_NAMES
 from vidgov.catalog.normalise import normalise
 from vidgov.catalog.reading import LINE, SourceTable, read_catalog
-from vidgov.catalog.store import CAMERA_SCHEMA, COMPARED, camera_columns
+from vidgov.catalog.store import COMPARED, camera_columns
 from vidgov.store.bulk import bulk_session
 
 #: Longer cells are refused (per row): no catalog field is this long, a pasted blob is.
@@ -154,42 +154,32 @@ def _reject_missing_and_duplicate_ids(
 
 def _upsert(engine: Engine, incoming: pl.DataFrame, now: datetime,
             report: ImportReport) -> None:
+    """Insert new IDs, update changed ones, count the rest: all in SQL, one transaction."""
+    stamp = pl.lit(now).cast(pl.Datetime("us", "UTC"))
     rows = incoming.select(
         *camera_columns(),
         pl.col(FILE).alias("source"),
         pl.col(LINE).alias("source_line"),
+        stamp.alias("created_at"),
+        stamp.alias("updated_at"),
     )
+    columns = rows.columns
+    updated_columns = [c for c in columns if c not in ("device_id", "created_at")]
     with bulk_session(engine) as session:
-        session.stage("incoming_ids", rows.select("device_id"))
-        existing = session.read(
-            f"SELECT {', '.join(COMPARED)} FROM camera "
-            "WHERE device_id IN (SELECT device_id FROM incoming_ids)",
-            {name: CAMERA_SCHEMA[name] for name in COMPARED},
-        )
-        stamp = pl.lit(now).cast(pl.Datetime("us", "UTC"))
-        if existing.height == 0:
-            session.write("camera", rows.with_columns(
-                stamp.alias("created_at"), stamp.alias("updated_at")))
-            report.inserted = rows.height
-            return
-        known = rows["device_id"].is_in(existing["device_id"].implode())
-        new_rows = rows.filter(~known)
-        session.write("camera", new_rows.with_columns(
-            stamp.alias("created_at"), stamp.alias("updated_at")))
-        joined = rows.filter(known).join(existing, on="device_id", suffix="__old")
-        changed = pl.any_horizontal(
-            pl.col(n).ne_missing(pl.col(f"{n}__old")) for n in COMPARED if n != "device_id")
-        changes = joined.filter(changed).select(rows.columns).with_columns(
-            stamp.alias("updated_at"))
-        if changes.height:
-            session.stage("camera_changes", changes, like="camera")
-            assignments = ", ".join(
-                f"{n} = camera_changes.{n}"
-                for n in (*FIELD_NAMES[1:], "raw_values", "extra", "source", "source_line",
-                          "updated_at"))
-            session.execute(
-                f"UPDATE camera SET {assignments} FROM camera_changes "
-                "WHERE camera.device_id = camera_changes.device_id")
-        report.inserted = new_rows.height
-        report.updated = changes.height
-        report.unchanged = joined.height - changes.height
+        staged = session.stage("incoming", rows, like="camera")
+        matched = session.scalar(
+            f"SELECT count(*) FROM camera JOIN {staged} AS i "
+            "ON camera.device_id = i.device_id")
+        changed = " OR ".join(
+            # JSON has no equality in PostgreSQL: compare its text.
+            f"CAST(camera.{c} AS TEXT) {session.distinct} CAST(i.{c} AS TEXT)"
+            if c in ("raw_values", "extra") else f"camera.{c} {session.distinct} i.{c}"
+            for c in COMPARED if c != "device_id")
+        report.updated = session.execute(
+            f"UPDATE camera SET {', '.join(f'{c} = i.{c}' for c in updated_columns)} "
+            f"FROM {staged} AS i WHERE camera.device_id = i.device_id AND ({changed})")
+        report.inserted = session.execute(
+            f"INSERT INTO camera ({', '.join(columns)}) "
+            f"SELECT {', '.join(f'i.{c}' for c in columns)} FROM {staged} AS i "
+            "WHERE NOT EXISTS (SELECT 1 FROM camera WHERE camera.device_id = i.device_id)")
+        report.unchanged = int(matched) - report.updated

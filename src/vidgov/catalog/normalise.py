@@ -44,13 +44,28 @@ _DATE = r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]\d
 _COMPACT_DATE = r"^(\d{4})(\d{2})(\d{2})$"
 
 
+#: Characters NFKC leaves alone: ASCII and the CJK unified ideographs. Only cells holding
+#: anything else (full-width forms, ideographic space, ″, circled digits…) are normalised,
+#: which spares the NFKC cost on the mostly-ASCII columns (IDs, URLs, dates, coordinates).
+_NFKC_STABLE = r"^[\x00-\x7f\u4e00-\u9fff]*$"
+
+
+def nfkc(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
+    """NFKC-normalise ``columns``, touching only the cells that can change."""
+    replaced = []
+    for name in columns:
+        series = frame.get_column(name)
+        unstable = ~series.str.contains(_NFKC_STABLE).fill_null(True)
+        if unstable.any():
+            indices = unstable.arg_true()
+            series = series.scatter(indices, series.gather(indices).str.normalize("NFKC"))
+            replaced.append(series)
+    return frame.with_columns(replaced) if replaced else frame
+
+
 def clean_text(column: pl.Expr) -> pl.Expr:
-    """NFKC, trim, collapse inner whitespace runs, and the empty tokens to null."""
-    text = (
-        column.str.normalize("NFKC")
-        .str.replace_all(r"\s+", " ")
-        .str.strip_chars()
-    )
+    """Trim, collapse inner whitespace runs, and the empty tokens to null (after NFKC)."""
+    text = column.str.replace_all(r"\s+", " ").str.strip_chars()
     return pl.when(text.is_in(EMPTY_TOKENS)).then(None).otherwise(text)
 
 
@@ -96,7 +111,8 @@ def normalise(table: SourceTable) -> pl.DataFrame:
     field), ``extra`` a JSON object of the columns we do not know (keyed by their header);
     both are null when there is nothing to keep.
     """
-    frame = table.frame
+    used = [f"c{p}" for p in (*table.fields.values(), *table.unknown)]
+    frame = nfkc(table.frame, used)
     exprs: list[pl.Expr] = [pl.col(LINE)]
     failures: list[pl.Expr] = []
     for f in FIELDS:
@@ -124,9 +140,10 @@ def normalise(table: SourceTable) -> pl.DataFrame:
         if f.kind is not Kind.TEXT:
             failures.append(
                 pl.when(cleaned.is_not_null() & value.is_null()).then(cleaned).alias(f.name))
-    typed = frame.select(*exprs, _json_object(failures).alias("raw_values"),
-                         _extra(table).alias("extra"))
-    return typed
+    # Lazy, so the cleaned text each parser starts from is computed once (CSE).
+    return frame.lazy().select(
+        *exprs, _json_object(failures).alias("raw_values"), _extra(table).alias("extra")
+    ).collect()
 
 
 def _dtype(kind: Kind) -> pl.DataType:

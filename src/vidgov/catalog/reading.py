@@ -69,59 +69,84 @@ def read_catalog(path: Path) -> list[SourceTable]:
         raise UnreadableCatalog(f"{path}: the file is empty")
     if raw.startswith(_ZIP_MAGIC) or raw.startswith(_OLE_MAGIC):
         return _read_workbook(path)
-    return [_read_csv(path, decode_text(path.name, raw))]
+    return [_read_csv(path, utf8_text(path.name, raw))]
 
 
 # --- text decoding -----------------------------------------------------------------------
 
 
-def decode_text(name: str, raw: bytes) -> str:
-    """Decode a CSV whatever Chinese office software saved it as; refuse to guess wrong.
+def utf8_text(name: str, raw: bytes) -> bytes:
+    """The CSV as UTF-8 bytes, whatever Chinese office software saved it as; never a guess.
 
-    UTF-8 is tried first (a GBK file is almost never valid UTF-8), then GB18030, the superset of
-    GBK that Windows Excel writes. A file with UTF-8 lines and GBK lines mixed would come out
-    half garbled either way, so it is refused with the first line of each kind.
+    UTF-8 is tried first (a GBK file is almost never valid UTF-8), then GB18030, the superset
+    of GBK that Windows Excel writes. A file with UTF-8 lines and GBK lines mixed would come
+    out half garbled either way, so it is refused with the first line of each kind.
     """
     for bom, codec in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
                        (codecs.BOM_UTF16_BE, "utf-16-be")):
         if raw.startswith(bom):
             try:
-                return _no_nul(name, raw[len(bom):].decode(codec))
+                text = raw[len(bom):].decode(codec)
             except UnicodeDecodeError as exc:
                 raise UnreadableCatalog(
-                    f"{name}: starts with a {codec} BOM but byte {exc.start + len(bom)} "
-                    f"is not {codec}") from exc
+                    f"{name}: starts with a {codec} BOM but line "
+                    f"{_line_at(raw, exc.start + len(bom))} is not {codec}") from exc
+            return _no_nul(name, text.encode("utf-8"))
+    _no_nul(name, raw)
     try:
-        return _no_nul(name, raw.decode("utf-8"))
+        raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        _refuse_utf8_then_other(name, raw, exc.start)
+    else:
+        return raw
+    _refuse_other_then_utf8(name, raw)
+    try:
+        return raw.decode("gbk").encode("utf-8")  # GBK's codec is the faster; most files fit
     except UnicodeDecodeError:
         pass
-    _refuse_mixed_encodings(name, raw)
     try:
-        return _no_nul(name, raw.decode("gb18030"))
+        return raw.decode("gb18030").encode("utf-8")
     except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
         raise UnreadableCatalog(
-            f"{name}: line {line} is neither UTF-8 nor GBK/GB18030 text (binary file?)") from exc
+            f"{name}: line {_line_at(raw, exc.start)} is neither UTF-8 nor GBK/GB18030 text "
+            "(a binary file?)") from exc
 
 
-def _refuse_mixed_encodings(name: str, raw: bytes) -> None:
-    lines = pl.Series(raw.decode("utf-8", errors="replace").split("\n"))
-    non_ascii = lines.str.contains(r"[^\x00-\x7f]")
-    broken = lines.str.contains("\ufffd", literal=True)
-    utf8_rows = (non_ascii & ~broken).arg_true()
-    if utf8_rows.len() and broken.any():
-        first_utf8 = int(utf8_rows[0]) + 1
-        first_other = int(broken.arg_true()[0]) + 1
+def _line_at(raw: bytes, offset: int) -> int:
+    return raw.count(b"\n", 0, offset) + 1
+
+
+def _refuse_utf8_then_other(name: str, raw: bytes, bad: int) -> None:
+    """UTF-8 Chinese before the first byte that is not UTF-8: two encodings in one file."""
+    prefix = raw[:bad].decode("utf-8")
+    if sum(1 for ch in prefix if "\u4e00" <= ch <= "\u9fff") >= 2:
+        first = next(i for i, ch in enumerate(prefix) if not ch.isascii())
         raise UnreadableCatalog(
-            f"{name}: mixed encodings: line {first_utf8} is UTF-8 but line {first_other} is not; "
-            "save the whole file in one encoding")
+            f"{name}: mixed encodings: line {prefix.count(chr(10), 0, first) + 1} is UTF-8 but "
+            f"line {_line_at(raw, bad)} is not; save the whole file in one encoding")
 
 
-def _no_nul(name: str, text: str) -> str:
-    if "\x00" in text:
-        line = text.count("\n", 0, text.index("\x00")) + 1
-        raise UnreadableCatalog(f"{name}: line {line} contains NUL bytes: not a text CSV")
-    return text
+def _refuse_other_then_utf8(name: str, raw: bytes) -> None:
+    """A UTF-8 line (Chinese, no invalid byte) in a file that is otherwise not UTF-8."""
+    lines = pl.read_csv(
+        raw, has_header=False, separator="\x1f", quote_char=None, encoding="utf8-lossy",
+        new_columns=["line"], infer_schema=False, truncate_ragged_lines=True,
+    )["line"]
+    clean_chinese = lines.str.contains(r"[\u4e00-\u9fff]") & ~lines.str.contains(
+        "\ufffd", literal=True)
+    if clean_chinese.any():
+        other = lines.str.contains("\ufffd", literal=True).arg_true()
+        raise UnreadableCatalog(
+            f"{name}: mixed encodings: line {int(clean_chinese.arg_true()[0]) + 1} is UTF-8 but "
+            f"line {int(other[0]) + 1} is not; save the whole file in one encoding")
+
+
+def _no_nul(name: str, data: bytes) -> bytes:
+    position = data.find(b"\x00")
+    if position >= 0:
+        raise UnreadableCatalog(
+            f"{name}: line {_line_at(data, position)} contains NUL bytes: not a text CSV")
+    return data
 
 
 # --- header ------------------------------------------------------------------------------
@@ -149,72 +174,113 @@ def find_header(name: str, rows: Sequence[Sequence[str]]) -> tuple[int, dict[str
 # --- CSV ---------------------------------------------------------------------------------
 
 
-def _sniff_separator(text: str) -> str:
-    head = text[: text.find("\n") if "\n" in text else len(text)]
-    return "\t" if head.count("\t") > head.count(",") else ","
+def _sniff_separator(head: str) -> str:
+    first = head.split("\n", 1)[0]
+    return "\t" if first.count("\t") > first.count(",") else ","
 
 
-def _read_csv(path: Path, text: str) -> SourceTable:
-    separator = _sniff_separator(text)
-    lines = text.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    if not lines:
-        raise UnreadableCatalog(f"{path.name}: the file is empty")
-    head_rows = list(csv.reader(lines[:HEADER_SEARCH_ROWS], delimiter=separator))
+def _read_csv(path: Path, data: bytes) -> SourceTable:
+    head = _head_lines(data, HEADER_SEARCH_ROWS)
+    separator = _sniff_separator(head)
+    head_rows = list(csv.reader(io.StringIO(head), delimiter=separator))
     header_index, fields = find_header(path.name, head_rows)
     header = tuple(head_rows[header_index])
-    table = _fast_csv(text, lines, header_index, len(header), separator)
+    table = _fast_csv(data, header_index, len(header), separator)
     if table is None:
-        table = _exact_csv(text, header_index, len(header), separator)
+        table = _exact_csv(data.decode("utf-8"), header_index, len(header), separator)
     frame, rejects = table
     return SourceTable(
         file=path.name, sheet="", header=header, fields=fields,
         unknown=_unknown_columns(header, fields), frame=frame, rejects=rejects)
 
 
+def _head_lines(data: bytes, count: int) -> str:
+    end = 0
+    for _ in range(count):
+        found = data.find(b"\n", end)
+        if found < 0:
+            end = len(data)
+            break
+        end = found + 1
+    return data[:end].decode("utf-8", errors="replace")
+
+
 def _fast_csv(
-    text: str, lines: list[str], header_index: int, width: int, separator: str
+    data: bytes, header_index: int, width: int, separator: str
 ) -> tuple[pl.DataFrame, list[StructuralReject]] | None:
-    """Parse with polars when every row is one physical line; None sends us the exact way."""
-    body = pl.Series(lines[header_index + 1:]).str.strip_suffix("\r")
-    quoted = body.str.contains('"', literal=True)
-    if quoted.any():
-        # A quote may hide a separator or open a cell that spans lines: measure those rows
-        # exactly, and give up on the fast path if any cell spans lines.
-        quoted_widths = {}
-        for index in quoted.arg_true().to_list():
-            cells = next(csv.reader([body[index]], delimiter=separator), [])
-            if body[index].count('"') % 2:
-                return None
-            quoted_widths[index] = len(cells)
-    else:
-        quoted_widths = {}
-    widths = body.str.count_matches(separator, literal=True) + 1
-    if quoted_widths:
-        widths = widths.scatter(list(quoted_widths), list(quoted_widths.values()))
-    blank = body.str.strip_chars() == ""
-    bad = (widths != width) & ~blank
-    rejects: list[StructuralReject] = []
-    for index in bad.arg_true().to_list():
-        cells = tuple(next(csv.reader([body[index]], delimiter=separator), []))
-        if len(cells) > width and not any(c.strip() for c in cells[width:]):
-            return None  # trailing empty cells from Excel: the exact path trims them
-        rejects.append(StructuralReject(
-            header_index + index + 2, "wrong_field_count",
-            f"expected {width} cells, found {len(cells)}", cells))
-    good_text = "\n".join(body.filter(~bad & ~blank).to_list())
-    line_numbers = pl.int_range(header_index + 2, header_index + 2 + body.len(), eager=True)
-    keep = line_numbers.filter(~bad & ~blank)
-    if keep.len() == 0:
-        return _empty_frame(width), rejects
-    frame = pl.read_csv(
-        io.StringIO(good_text), has_header=False, infer_schema=False, separator=separator,
-        new_columns=[f"c{i}" for i in range(width)],
-    )
-    if frame.height != keep.len():
+    """Split lines into cells in polars; None sends us the exact way.
+
+    Every line is one row here, so a row's line number is its position: blank lines are kept
+    (then dropped), short and long rows are seen by their cell count. Lines holding a quote
+    are parsed by the csv module, one line each; a quote left open means a cell spans lines,
+    and then only the exact path knows the line numbers.
+    """
+    if b"\x1f" in data:
         return None
-    return frame.insert_column(0, keep.alias(LINE).cast(pl.Int64)), rejects
+    expected = data.count(b"\n") + (0 if data.endswith(b"\n") else 1) - header_index - 1
+    lines = pl.read_csv(
+        data, has_header=False, infer_schema=False, separator="\x1f", quote_char=None,
+        skip_lines=header_index + 1, empty_string_is_null=False, new_columns=["text"],
+        raise_if_empty=False,
+    )
+    if lines.height != expected:
+        return None
+    numbered = lines.select(
+        pl.int_range(header_index + 2, header_index + 2 + lines.height, dtype=pl.Int64)
+        .alias(LINE),
+        pl.col("text").str.strip_suffix("\r"),
+    ).filter(pl.col("text").str.strip_chars() != "")
+    quoted = numbered["text"].str.contains('"', literal=True)
+    plain = _split_plain(numbered.filter(~quoted), width, separator)
+    exact = _split_quoted(numbered.filter(quoted), width, separator)
+    if exact is None:
+        return None
+    cells = pl.concat([plain, exact], how="vertical").sort(LINE)
+    return _check_width(cells, width)
+
+
+def _split_plain(lines: pl.DataFrame, width: int, separator: str) -> pl.DataFrame:
+    text = pl.col("text")
+    parts = text.str.splitn(separator, width + 1).struct.rename_fields(
+        [f"c{i}" for i in range(width)] + ["__beyond"])
+    return lines.select(
+        LINE,
+        (text.str.count_matches(separator, literal=True) + 1).cast(pl.UInt32).alias("__width"),
+        parts.alias("__parts"),
+    ).unnest("__parts")
+
+
+def _split_quoted(lines: pl.DataFrame, width: int, separator: str) -> pl.DataFrame | None:
+    texts = lines["text"].to_list()
+    if any(text.count('"') % 2 for text in texts):
+        return None  # a quoted cell continues on the next line
+    rows: list[list[object]] = []
+    parsed = csv.reader(texts, delimiter=separator)
+    for line, cells in zip(lines[LINE].to_list(), parsed, strict=True):
+        padded = (cells + [None] * width)[:width]
+        rows.append([line, len(cells), *padded, separator.join(cells[width:])])
+    schema = {LINE: pl.Int64, "__width": pl.UInt32, **{f"c{i}": pl.String for i in range(width)},
+              "__beyond": pl.String}
+    return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+def _check_width(
+    cells: pl.DataFrame, width: int
+) -> tuple[pl.DataFrame, list[StructuralReject]]:
+    """Rows with cells missing, or extra cells that hold something, are rejected."""
+    extra_empty = pl.col("__beyond").str.strip_chars() == ""
+    wrong = (pl.col("__width") < width) | ((pl.col("__width") > width) & ~extra_empty)
+    flagged = cells.with_columns(wrong.alias("__wrong"))
+    rejects = [
+        StructuralReject(
+            row[LINE], "wrong_field_count",
+            f"expected {width} cells, found {row['__width']}",
+            (*(str(row[f"c{i}"]) for i in range(width) if row[f"c{i}"] is not None),
+             *([row["__beyond"]] if row["__beyond"] else [])))
+        for row in flagged.filter(pl.col("__wrong")).iter_rows(named=True)
+    ]
+    kept = flagged.filter(~pl.col("__wrong")).drop("__width", "__beyond", "__wrong")
+    return kept, rejects
 
 
 def _exact_csv(

@@ -2,17 +2,30 @@
 
 An ORM or ``executemany`` builds a Python object per value: 250,000 catalog rows of 24 fields are
 six million objects and cost seconds before the database sees a byte (measured here: 45,000
-rows/s through ``sqlite3.executemany``, 25,000 through SQLAlchemy Core). So bulk work goes
-through each database's native bulk path instead: Arrow ingest (ADBC) for SQLite, ``COPY`` for
-PostgreSQL. A :class:`BulkSession` is one transaction: commit at the end of the ``with`` block,
-rollback on any error, so a failed import leaves the store as it was.
+rows/s through ``sqlite3.executemany``, 25,000 through SQLAlchemy Core). So bulk work moves
+Arrow data with each database's native bulk path and does the row work in SQL:
+
+- PostgreSQL: ``COPY`` into a temporary table, then SQL over it.
+- SQLite: ADBC writes the Arrow table into a private staging file, which the store's own SQLite
+  connection ATTACHes and reads in SQL. ADBC's SQLite is a second copy of the library in our
+  process; two copies must never open the same file at once (POSIX locks are per process, so
+  one copy closing the file drops the other's locks: the SQLite docs' "how to corrupt" 2.2.1).
+  The staging and result files are private to one session, and only the store's connection
+  ever opens the store.
+
+A :class:`BulkSession` is one transaction: committed at the end of the ``with`` block, rolled
+back on any error, so a failed import leaves the store as it was.
 """
 
 from __future__ import annotations
 
 import io
+import shutil
+import sqlite3
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, Protocol
 
 import polars as pl
@@ -24,20 +37,26 @@ from vidgov.errors import ConfigurationError
 class BulkSession(Protocol):
     """One transaction of bulk work on one store."""
 
+    #: SQL for "a differs from b" that treats two NULLs as equal.
+    distinct: str
+
+    def stage(self, name: str, frame: pl.DataFrame, like: str | None = None) -> str:
+        """Make ``frame`` readable in SQL for this session; returns the name to use in SQL.
+
+        With ``like``, PostgreSQL gives the columns the types of that table's columns. Stage
+        everything before the first :meth:`execute` or :meth:`read`.
+        """
+        ...
+
+    def execute(self, sql: str) -> int:
+        """Run a statement; returns the number of rows it changed."""
+        ...
+
+    def scalar(self, sql: str) -> Any: ...
+
     def read(self, sql: str, schema: dict[str, pl.DataType]) -> pl.DataFrame:
-        """Rows of a SELECT, with the given column types."""
+        """Rows of a SELECT as a frame with the given column types."""
         ...
-
-    def write(self, table: str, frame: pl.DataFrame) -> None:
-        """Append ``frame`` (columns named as the table's) to ``table``."""
-        ...
-
-    def stage(self, name: str, frame: pl.DataFrame, like: str | None = None) -> None:
-        """Create temporary table ``name`` holding ``frame`` (gone at the end of the session);
-        with ``like``, its columns take the types of that table's columns of the same names."""
-        ...
-
-    def execute(self, sql: str) -> None: ...
 
 
 @contextmanager
@@ -47,46 +66,83 @@ def bulk_session(engine: Engine) -> Iterator[BulkSession]:
         with _sqlite_session(engine) as session:
             yield session
     elif backend == "postgresql":
-        with _postgres_session(engine) as session:
-            yield session
+        with engine.begin() as connection:
+            yield _PostgresBulk(connection.connection.driver_connection)
     else:
-        raise ConfigurationError(f"bulk import is not supported on {backend}")
+        raise ConfigurationError(f"bulk work is not supported on {backend}")
 
 
-# --- SQLite through ADBC -----------------------------------------------------------------
+def _typed(frame: pl.DataFrame, schema: dict[str, pl.DataType]) -> pl.DataFrame:
+    if frame.height == 0:
+        return pl.DataFrame(schema=schema)
+    return frame.select(
+        pl.col(name).cast(pl.String).str.to_date(strict=False) if dtype == pl.Date()
+        else pl.col(name).cast(dtype, strict=False)
+        for name, dtype in schema.items()
+    )
+
+
+# --- SQLite ------------------------------------------------------------------------------
 
 
 class _SqliteBulk:
-    def __init__(self, connection: Any) -> None:
+    distinct = "IS NOT"
+
+    def __init__(self, connection: sqlite3.Connection, folder: Path) -> None:
         self._connection = connection
+        self._folder = folder
+        self._attached: list[str] = []
+        self._in_transaction = False
+
+    def stage(self, name: str, frame: pl.DataFrame, like: str | None = None) -> str:
+        if self._in_transaction:
+            raise RuntimeError("stage every table before the first statement")
+        path = self._folder / f"{name}.db"
+        _adbc_write(path, name, _sqlite_values(frame))
+        schema = f"stage_{name}"
+        self._connection.execute("ATTACH DATABASE ? AS " + schema, (str(path),))
+        self._attached.append(schema)
+        return f"{schema}.{name}"
+
+    def _begin(self) -> None:
+        if not self._in_transaction:
+            self._connection.execute("BEGIN IMMEDIATE")
+            self._in_transaction = True
+
+    def execute(self, sql: str) -> int:
+        self._begin()
+        return self._connection.execute(sql).rowcount
+
+    def scalar(self, sql: str) -> Any:
+        self._begin()
+        row = self._connection.execute(sql).fetchone()
+        return row[0] if row else None
 
     def read(self, sql: str, schema: dict[str, pl.DataType]) -> pl.DataFrame:
-        with self._connection.cursor() as cursor:
-            cursor.execute(sql)
-            table = cursor.fetch_arrow_table()
-        frame = pl.from_arrow(table)
-        assert isinstance(frame, pl.DataFrame)
-        if frame.height == 0:
-            return pl.DataFrame(schema=schema)
-        return frame.select(
-            pl.col(name).cast(dtype, strict=False) if dtype != pl.Date()
-            else pl.col(name).cast(pl.String).str.to_date(strict=False)
-            for name, dtype in schema.items()
-        )
+        self._begin()
+        cursor = self._connection.execute(sql)
+        columns = [d[0] for d in cursor.description]
+        rows = cursor.fetchall()
+        frame = pl.DataFrame(rows, schema=columns, orient="row", infer_schema_length=None)
+        return _typed(frame, schema)
 
-    def write(self, table: str, frame: pl.DataFrame) -> None:
-        if frame.height:
-            with self._connection.cursor() as cursor:
-                cursor.adbc_ingest(table, _sqlite_values(frame).to_arrow(), mode="append")
+    def finish(self, commit: bool) -> None:
+        if self._in_transaction:
+            self._connection.execute("COMMIT" if commit else "ROLLBACK")
+        for schema in self._attached:
+            self._connection.execute(f"DETACH DATABASE {schema}")
 
-    def stage(self, name: str, frame: pl.DataFrame, like: str | None = None) -> None:
-        with self._connection.cursor() as cursor:
-            cursor.adbc_ingest(name, _sqlite_values(frame).to_arrow(), mode="create",
-                               temporary=True)
 
-    def execute(self, sql: str) -> None:
-        with self._connection.cursor() as cursor:
-            cursor.execute(sql)
+def _adbc_write(path: Path, table: str, frame: pl.DataFrame) -> None:
+    import adbc_driver_sqlite.dbapi as adbc_sqlite
+
+    connection = adbc_sqlite.connect(str(path))
+    try:
+        with connection.cursor() as cursor:
+            cursor.adbc_ingest(table, frame.to_arrow(), mode="create")
+        connection.commit()
+    finally:
+        connection.close()
 
 
 def _sqlite_values(frame: pl.DataFrame) -> pl.DataFrame:
@@ -100,30 +156,58 @@ def _sqlite_values(frame: pl.DataFrame) -> pl.DataFrame:
 
 @contextmanager
 def _sqlite_session(engine: Engine) -> Iterator[BulkSession]:
-    import adbc_driver_sqlite.dbapi as adbc_sqlite
-
     database = engine.url.database
     if not database or database == ":memory:":
-        raise ConfigurationError("bulk import needs an SQLite file, not an in-memory database")
-    connection = adbc_sqlite.connect(database)
+        raise ConfigurationError("bulk work needs an SQLite file, not an in-memory database")
+    folder = Path(tempfile.mkdtemp(prefix="vidgov-bulk-"))
+    connection = sqlite3.connect(database, isolation_level=None, timeout=30)
+    connection.execute("PRAGMA synchronous=NORMAL")
+    session = _SqliteBulk(connection, folder)
     try:
-        with connection.cursor() as cursor:
-            cursor.execute("PRAGMA busy_timeout = 30000")
-        yield _SqliteBulk(connection)
-        connection.commit()
+        yield session
+        session.finish(commit=True)
     except BaseException:
-        connection.rollback()
+        session.finish(commit=False)
         raise
     finally:
         connection.close()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
-# --- PostgreSQL through COPY -------------------------------------------------------------
+# --- PostgreSQL --------------------------------------------------------------------------
 
 
 class _PostgresBulk:
+    distinct = "IS DISTINCT FROM"
+
     def __init__(self, connection: Any) -> None:
         self._connection = connection  # a psycopg connection inside a transaction
+
+    def stage(self, name: str, frame: pl.DataFrame, like: str | None = None) -> str:
+        if like is None:
+            columns = ", ".join(f"{n} {_pg_type(t)}" for n, t in frame.schema.items())
+            self.execute(f"CREATE TEMPORARY TABLE {name} ({columns}) ON COMMIT DROP")
+        else:
+            self.execute(f"CREATE TEMPORARY TABLE {name} ON COMMIT DROP AS "
+                         f"SELECT {', '.join(frame.columns)} FROM {like} WITH NO DATA")
+        data = frame.write_csv(null_value="\\N", datetime_format="%Y-%m-%d %H:%M:%S.%6f%z")
+        with self._connection.cursor() as cursor, cursor.copy(
+            f"COPY {name} ({', '.join(frame.columns)}) FROM STDIN "
+            "WITH (FORMAT csv, HEADER true, NULL '\\N')"
+        ) as copy:
+            copy.write(data.encode("utf-8"))
+        return name
+
+    def execute(self, sql: str) -> int:
+        with self._connection.cursor() as cursor:
+            cursor.execute(sql)
+            return int(cursor.rowcount)
+
+    def scalar(self, sql: str) -> Any:
+        with self._connection.cursor() as cursor:
+            cursor.execute(sql)
+            row = cursor.fetchone()
+            return row[0] if row else None
 
     def read(self, sql: str, schema: dict[str, pl.DataType]) -> pl.DataFrame:
         buffer = io.BytesIO()
@@ -135,36 +219,10 @@ class _PostgresBulk:
         if buffer.tell() == 0:
             return pl.DataFrame(schema=schema)
         buffer.seek(0)
-        text_schema = {n: (pl.String if t == pl.Date else t) for n, t in schema.items()}
+        text_schema = {n: (pl.String() if t == pl.Date() else t) for n, t in schema.items()}
         # COPY writes NULL as an empty field; the catalog never stores empty strings.
         frame = pl.read_csv(buffer, schema=text_schema, empty_string_is_null=True)
-        return frame.with_columns(
-            pl.col(n).str.to_date(strict=False) for n, t in schema.items() if t == pl.Date)
-
-    def write(self, table: str, frame: pl.DataFrame) -> None:
-        if frame.height:
-            self._copy_in(table, frame)
-
-    def stage(self, name: str, frame: pl.DataFrame, like: str | None = None) -> None:
-        if like is None:
-            columns = ", ".join(f"{n} {_pg_type(t)}" for n, t in frame.schema.items())
-            self.execute(f"CREATE TEMPORARY TABLE {name} ({columns}) ON COMMIT DROP")
-        else:
-            self.execute(f"CREATE TEMPORARY TABLE {name} ON COMMIT DROP AS "
-                         f"SELECT {', '.join(frame.columns)} FROM {like} WITH NO DATA")
-        self._copy_in(name, frame)
-
-    def execute(self, sql: str) -> None:
-        with self._connection.cursor() as cursor:
-            cursor.execute(sql)
-
-    def _copy_in(self, table: str, frame: pl.DataFrame) -> None:
-        data = frame.write_csv(null_value="\\N", datetime_format="%Y-%m-%d %H:%M:%S.%6f%z")
-        columns = ", ".join(frame.columns)
-        with self._connection.cursor() as cursor, cursor.copy(
-            f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv, HEADER true, NULL '\\N')"
-        ) as copy:
-            copy.write(data.encode("utf-8"))
+        return _typed(frame, schema)
 
 
 def _pg_type(dtype: pl.DataType) -> str:
@@ -177,10 +235,3 @@ def _pg_type(dtype: pl.DataType) -> str:
     if isinstance(dtype, pl.Datetime):
         return "timestamptz"
     return "text"
-
-
-@contextmanager
-def _postgres_session(engine: Engine) -> Iterator[BulkSession]:
-    with engine.begin() as connection:
-        raw = connection.connection.driver_connection
-        yield _PostgresBulk(raw)

@@ -1,0 +1,61 @@
+"""The ``vidgov`` command: one Typer sub-app per capability, errors as one clear line."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from vidgov.cli import audit as audit_cli
+from vidgov.cli import catalog as catalog_cli
+from vidgov.cli import demo as demo_cli
+from vidgov.cli.context import State
+from vidgov.cli.output import stderr
+from vidgov.errors import VidgovError
+
+app = typer.Typer(
+    name="vidgov",
+    help="vidgov：公共视频数据治理平台 — governance of a region's public video data.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+app.add_typer(catalog_cli.app, name="catalog")
+app.command("audit")(audit_cli.audit_command)
+app.command("demo")(demo_cli.demo_command)
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    database_url: Annotated[
+        str | None,
+        typer.Option("--database-url", envvar="VIDGOV_DATABASE_URL",
+                     help="Store URL: sqlite:///FILE (default under the user data folder) or "
+                     "postgresql+psycopg://USER:PASS@HOST/DB."),
+    ] = None,
+) -> None:
+    ctx.obj = State(database_url=database_url)
+
+
+def run() -> None:
+    """Entry point: our own errors print one line and exit non-zero, never a traceback."""
+    try:
+        code = app(standalone_mode=False)
+    except VidgovError as exc:
+        stderr().print(f"[bold red]错误 error:[/] {exc}", soft_wrap=True)
+        sys.exit(exc.exit_code)
+    except (typer.Abort, KeyboardInterrupt):
+        stderr().print("[red]aborted[/]")
+        sys.exit(130)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except Exception as exc:  # click's usage errors carry their own exit code
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise
+    sys.exit(code if isinstance(code, int) else 0)
