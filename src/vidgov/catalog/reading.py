@@ -129,7 +129,8 @@ def _refuse_utf8_then_other(name: str, raw: bytes, bad: int) -> None:
 def _refuse_other_then_utf8(name: str, raw: bytes) -> None:
     """A UTF-8 line (Chinese, no invalid byte) in a file that is otherwise not UTF-8."""
     lines = pl.read_csv(
-        raw, has_header=False, separator="\x1f", quote_char=None, encoding="utf8-lossy",
+        raw.replace(b"\x1f", b" "), has_header=False, separator="\x1f", quote_char=None,
+        encoding="utf8-lossy",
         new_columns=["line"], infer_schema=False, truncate_ragged_lines=True,
     )["line"]
     clean_chinese = lines.str.contains(r"[\u4e00-\u9fff]") & ~lines.str.contains(
@@ -223,6 +224,8 @@ def _fast_csv(
         skip_lines=header_index + 1, empty_string_is_null=False, new_columns=["text"],
         raise_if_empty=False,
     )
+    if expected <= 0 or lines.width == 0:
+        return (_empty_frame(width), []) if expected <= 0 else None
     if lines.height != expected:
         return None
     numbered = lines.select(
