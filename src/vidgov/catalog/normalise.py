@@ -9,6 +9,8 @@ to report and the clerk to fix.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from typing import Final
 
 import polars as pl
@@ -110,40 +112,94 @@ def normalise(table: SourceTable) -> pl.DataFrame:
     ``raw_values`` is a JSON object of the cells that were present but unreadable (keyed by
     field), ``extra`` a JSON object of the columns we do not know (keyed by their header);
     both are null when there is nothing to keep.
+
+    Three passes, each over whole columns: clean the text; parse it with the fast common
+    form (a plain decimal, an ISO date); re-parse only the few cells the fast form missed
+    with the slow patterns (DMS, Chinese dates). Unreadable cells are rare, so their JSON is
+    built for those rows only.
     """
     used = [f"c{p}" for p in (*table.fields.values(), *table.unknown)]
     frame = nfkc(table.frame, used)
-    exprs: list[pl.Expr] = [pl.col(LINE)]
-    failures: list[pl.Expr] = []
-    for f in FIELDS:
-        position = table.fields.get(f.name)
-        if position is None:
-            exprs.append(pl.lit(None, dtype=_dtype(f.kind)).alias(f.name))
-            continue
-        source = pl.col(f"c{position}")
-        if f.kind is Kind.CODE:
-            cleaned = clean_code(source)
-            exprs.append(cleaned.alias(f.name))
-            continue
-        cleaned = clean_text(source)
-        if f.kind is Kind.TEXT:
-            value = cleaned
-        elif f.kind is Kind.COORDINATE:
-            value = parse_coordinate(cleaned)
-        elif f.kind is Kind.DATE:
-            value = parse_date(cleaned)
-        elif f.name == "secrecy":
-            value = parse_words(cleaned, SECRECY_WORDS)
-        else:
-            value = parse_words(cleaned, POINT_CLASS_WORDS)
-        exprs.append(value.alias(f.name))
-        if f.kind is not Kind.TEXT:
-            failures.append(
-                pl.when(cleaned.is_not_null() & value.is_null()).then(cleaned).alias(f.name))
-    # Lazy, so the cleaned text each parser starts from is computed once (CSE).
-    return frame.lazy().select(
-        *exprs, _json_object(failures).alias("raw_values"), _extra(table).alias("extra")
-    ).collect()
+    present = [f for f in FIELDS if f.name in table.fields]
+    cleaned = frame.select(
+        pl.col(LINE),
+        *(
+            (clean_code if f.kind is Kind.CODE else clean_text)(
+                pl.col(f"c{table.fields[f.name]}")).alias(f.name)
+            for f in present
+        ),
+        *(clean_text(pl.col(f"c{p}")).alias(f"__extra_{p}") for p in table.unknown),
+    )
+    typed = cleaned.with_columns(
+        _fast_parse(f.name, f.kind).alias(f.name) for f in present if f.kind in _PARSED)
+    for f in present:
+        if f.kind in _SLOW_PARSERS:
+            typed = _reparse_misses(typed, cleaned, f.name, _SLOW_PARSERS[f.kind])
+    missing = [pl.lit(None, dtype=_dtype(f.kind)).alias(f.name)
+               for f in FIELDS if f.name not in table.fields]
+    raw_values = _raw_values(typed, cleaned, [f.name for f in present if f.kind in _PARSED])
+    return typed.with_columns(*missing, raw_values, _extra(typed, table)).select(
+        LINE, *(f.name for f in FIELDS), "raw_values", "extra")
+
+
+_PARSED: Final = (Kind.COORDINATE, Kind.DATE, Kind.INT)
+
+
+def _fast_parse(name: str, kind: Kind) -> pl.Expr:
+    column = pl.col(name)
+    if kind is Kind.COORDINATE:
+        return column.cast(pl.Float64, strict=False)
+    if kind is Kind.DATE:
+        return column.str.to_date("%Y-%m-%d", strict=False)
+    return parse_words(column, SECRECY_WORDS if name == "secrecy" else POINT_CLASS_WORDS)
+
+
+_SLOW_PARSERS: Final[dict[Kind, Callable[[pl.Expr], pl.Expr]]] = {
+    Kind.COORDINATE: parse_coordinate, Kind.DATE: parse_date}
+
+
+def _reparse_misses(
+    typed: pl.DataFrame, cleaned: pl.DataFrame, name: str,
+    parser: Callable[[pl.Expr], pl.Expr],
+) -> pl.DataFrame:
+    missed = (typed[name].is_null() & cleaned[name].is_not_null())
+    if not missed.any():
+        return typed
+    indices = missed.arg_true()
+    retry = cleaned.select(pl.col(name).gather(indices)).select(
+        parser(pl.col(name)).alias(name))
+    return typed.with_columns(typed[name].scatter(indices, retry[name]))
+
+
+def _raw_values(typed: pl.DataFrame, cleaned: pl.DataFrame, names: list[str]) -> pl.Series:
+    """JSON of the cells that were there but could not be read, keyed by field."""
+    raw = pl.Series("raw_values", [None] * typed.height, dtype=pl.String)
+    if not names:
+        return raw
+    failed_cells = typed.select(
+        (pl.col(n).is_null() & cleaned[n].is_not_null()).alias(n) for n in names)
+    failed = failed_cells.select(pl.any_horizontal(pl.all())).to_series()
+    if not failed.any():
+        return raw
+    indices = failed.arg_true()
+    documents = []
+    for flags, values in zip(failed_cells.filter(failed).iter_rows(named=True),
+                             cleaned.select(names).filter(failed).iter_rows(named=True),
+                             strict=True):
+        kept = {n: values[n] for n in names if flags[n]}
+        documents.append(json.dumps(kept, ensure_ascii=False, separators=(",", ":")))
+    return raw.scatter(indices, pl.Series(documents, dtype=pl.String))
+
+
+def _extra(typed: pl.DataFrame, table: SourceTable) -> pl.Expr:
+    if not table.unknown:
+        return pl.lit(None, dtype=pl.String).alias("extra")
+    unknown = [pl.col(f"__extra_{p}").alias(h) for p, h in table.unknown.items()]
+    return (
+        pl.when(pl.any_horizontal(u.is_not_null() for u in unknown))
+        .then(pl.struct(unknown).struct.json_encode())
+        .alias("extra")
+    )
 
 
 def _dtype(kind: Kind) -> pl.DataType:
@@ -151,45 +207,3 @@ def _dtype(kind: Kind) -> pl.DataType:
         Kind.COORDINATE: pl.Float64(), Kind.FLOAT: pl.Float64(), Kind.INT: pl.Int64(),
         Kind.DATE: pl.Date(),
     }.get(kind, pl.String())
-
-
-def _json_object(members: list[pl.Expr]) -> pl.Expr:
-    """A JSON object of the non-null members, or null when all are null."""
-    if not members:
-        return pl.lit(None, dtype=pl.String)
-    pieces = [
-        pl.when(m.is_not_null()).then(
-            pl.concat_str(pl.lit(_json_key(m)), _json_string(m)))
-        for m in members
-    ]
-    body = pl.concat_str(pieces, separator=",", ignore_nulls=True)
-    return pl.when(pl.any_horizontal(m.is_not_null() for m in members)).then(
-        pl.concat_str(pl.lit("{"), body, pl.lit("}")))
-
-
-def _json_key(member: pl.Expr) -> str:
-    name = member.meta.output_name()
-    return f"{_quote(name)}:"
-
-
-def _quote(text: str) -> str:
-    import json
-
-    return json.dumps(text, ensure_ascii=False)
-
-
-def _json_string(value: pl.Expr) -> pl.Expr:
-    escaped = (
-        value.str.replace_all("\\", "\\\\", literal=True)
-        .str.replace_all('"', '\\"', literal=True)
-        .str.replace_all(r"[\x00-\x1f]", " ")
-    )
-    return pl.concat_str(pl.lit('"'), escaped, pl.lit('"'))
-
-
-def _extra(table: SourceTable) -> pl.Expr:
-    members = [
-        clean_text(pl.col(f"c{position}")).alias(header)
-        for position, header in table.unknown.items()
-    ]
-    return _json_object(members)

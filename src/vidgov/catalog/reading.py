@@ -183,12 +183,18 @@ def _sniff_separator(head: str) -> str:
 def _read_csv(path: Path, data: bytes) -> SourceTable:
     head = _head_lines(data, HEADER_SEARCH_ROWS)
     separator = _sniff_separator(head)
-    head_rows = list(csv.reader(io.StringIO(head), delimiter=separator))
+    try:
+        head_rows = list(csv.reader(io.StringIO(head, newline=""), delimiter=separator))
+    except csv.Error as exc:
+        raise UnreadableCatalog(f"{path.name}: not a CSV file: {exc}") from exc
     header_index, fields = find_header(path.name, head_rows)
     header = tuple(head_rows[header_index])
     table = _fast_csv(data, header_index, len(header), separator)
     if table is None:
-        table = _exact_csv(data.decode("utf-8"), header_index, len(header), separator)
+        try:
+            table = _exact_csv(data.decode("utf-8"), header_index, len(header), separator)
+        except UnreadableCatalog as exc:
+            raise UnreadableCatalog(f"{path.name}: {exc}") from exc
     frame, rejects = table
     return SourceTable(
         file=path.name, sheet="", header=header, fields=fields,
@@ -259,9 +265,12 @@ def _split_quoted(lines: pl.DataFrame, width: int, separator: str) -> pl.DataFra
         return None  # a quoted cell continues on the next line
     rows: list[list[object]] = []
     parsed = csv.reader(texts, delimiter=separator)
-    for line, cells in zip(lines[LINE].to_list(), parsed, strict=True):
-        padded = (cells + [None] * width)[:width]
-        rows.append([line, len(cells), *padded, separator.join(cells[width:])])
+    try:
+        for line, cells in zip(lines[LINE].to_list(), parsed, strict=True):
+            padded = (cells + [None] * width)[:width]
+            rows.append([line, len(cells), *padded, separator.join(cells[width:])])
+    except (csv.Error, ValueError):
+        return None  # the exact path reports it with its line
     schema = {LINE: pl.Int64, "__width": pl.UInt32, **{f"c{i}": pl.String for i in range(width)},
               "__beyond": pl.String}
     return pl.DataFrame(rows, schema=schema, orient="row")
@@ -289,7 +298,7 @@ def _check_width(
 def _exact_csv(
     text: str, header_index: int, width: int, separator: str
 ) -> tuple[pl.DataFrame, list[StructuralReject]]:
-    reader = csv.reader(io.StringIO(text), delimiter=separator)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
     lines: list[int] = []
     rows: list[list[str]] = []
     rejects: list[StructuralReject] = []

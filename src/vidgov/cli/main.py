@@ -6,6 +6,7 @@ import sys
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from vidgov.cli import audit as audit_cli
 from vidgov.cli import catalog as catalog_cli
@@ -42,20 +43,7 @@ def main(
 def run() -> None:
     """Entry point: our own errors print one line and exit non-zero, never a traceback."""
     try:
-        code = app(standalone_mode=False)
+        app()
     except VidgovError as exc:
-        stderr().print(f"[bold red]错误 error:[/] {exc}", soft_wrap=True)
+        stderr().print(f"[bold red]错误 error:[/] {escape(str(exc))}", soft_wrap=True)
         sys.exit(exc.exit_code)
-    except (typer.Abort, KeyboardInterrupt):
-        stderr().print("[red]aborted[/]")
-        sys.exit(130)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except Exception as exc:  # click's usage errors carry their own exit code
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise
-    sys.exit(code if isinstance(code, int) else 0)
