@@ -79,7 +79,8 @@ def run(n: int, seed: int, folder: Path) -> None:
     rows, parse_s = baseline_csv_parse(catalog)
     print(f"baseline: csv module    {parse_s:7.2f} s   {n / parse_s:>10,.0f} rows/s (parse only)")
     insert_s = baseline_executemany(folder / "naive.db", rows)
-    print(f"baseline: executemany   {insert_s:7.2f} s   {n / insert_s:>10,.0f} rows/s (insert only)")
+    print(f"baseline: executemany   {insert_s:7.2f} s   {n / insert_s:>10,.0f} rows/s "
+          "(insert only)")
 
     divisions, boundaries = load_divisions(), load_boundaries()
     start = time.perf_counter()

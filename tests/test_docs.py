@@ -16,7 +16,8 @@ CATALOG_DOC = (ROOT / "docs" / "catalog.md").read_text(encoding="utf-8")
 
 def test_cli_reference_is_current() -> None:
     spec = importlib.util.spec_from_file_location("gen", ROOT / "scripts" / "gen_cli_docs.py")
-    assert spec and spec.loader
+    assert spec
+    assert spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     assert (ROOT / "docs" / "cli.md").read_text(encoding="utf-8") == module.render(), (

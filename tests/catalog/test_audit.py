@@ -85,8 +85,9 @@ def test_a_clean_record_has_no_finding_in_any_valid_spelling(sqlite_engine: Engi
                                                              tmp_path: Path) -> None:
     records = [
         make_camera(1),
-        make_camera(2, longitude="108°22'0.5\"", latitude="22度48分57.6秒", point_class="三类点",
-                    install_date="2019年5月12日", secrecy="不涉密", maintenance_contact="13812345678"),
+        make_camera(2, longitude="108°22'0.5\"", latitude="22度48分57.6秒",
+                    point_class="三类点", install_date="2019年5月12日", secrecy="不涉密",
+                    maintenance_contact="13812345678"),
         make_camera(3, admin_code="450103001", grassroots_code="450103001005"),
         make_camera(4, admin_code="450100", device_id="45010000001320000004"),
         make_camera(5, admin_code="450000", device_id="45000000001320000005"),

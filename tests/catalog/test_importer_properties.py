@@ -83,7 +83,8 @@ def test_damaged_files_never_crash_or_half_write(tmp_path_factory: object,
                                + report.rejected)
         assert after.height == before.height + report.inserted
         for reject in report.rejects:
-            assert reject.line >= 2 and reject.reason
+            assert reject.line >= 2
+            assert reject.reason
     finally:
         engine.dispose()
 

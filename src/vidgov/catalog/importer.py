@@ -17,7 +17,6 @@ from typing import Final
 import polars as pl
 from sqlalchemy import Engine
 
-from vidgov.catalog.fields import FIELD_NAMES
 from vidgov.catalog.normalise import normalise
 from vidgov.catalog.reading import LINE, SourceTable, read_catalog
 from vidgov.catalog.store import COMPARED, camera_columns

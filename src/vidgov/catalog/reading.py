@@ -308,15 +308,14 @@ def _exact_csv(
             line, previous_line = previous_line + 1, reader.line_num
             if index <= header_index or not any(c.strip() for c in cells):
                 continue
-            if len(cells) > width and not any(c.strip() for c in cells[width:]):
-                cells = cells[:width]
-            if len(cells) != width:
+            trailing_empty = not any(c.strip() for c in cells[width:])
+            if len(cells) < width or not trailing_empty:
                 rejects.append(StructuralReject(
                     line, "wrong_field_count", f"expected {width} cells, found {len(cells)}",
                     tuple(cells)))
                 continue
             lines.append(line)
-            rows.append(cells)
+            rows.append(cells[:width])
     except csv.Error as exc:
         raise UnreadableCatalog(f"line {reader.line_num}: not valid CSV: {exc}") from exc
     if not rows:

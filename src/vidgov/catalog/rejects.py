@@ -29,8 +29,8 @@ def rejects_frame(rejects: Sequence[Reject]) -> pl.DataFrame:
          **{h: r.cells.get(h) for h in cell_headers}}
         for r in rejects
     ]
-    schema = {"line": pl.Int64, **{c: pl.String for c in FIXED[1:]},
-              **{h: pl.String for h in cell_headers}}
+    schema = {"line": pl.Int64, **dict.fromkeys(FIXED[1:], pl.String),
+              **dict.fromkeys(cell_headers, pl.String)}
     return pl.DataFrame(rows, schema=schema, orient="row") if rows else pl.DataFrame(
         schema=schema)
 

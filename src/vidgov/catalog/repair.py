@@ -6,6 +6,7 @@ pair gives its own fix. They are suggestions, never applied silently.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 import numpy as np
@@ -68,11 +69,9 @@ def _value(field: str, row: Row) -> str | None:
             return raw
         lon, lat = row.get("longitude"), row.get("latitude")
         return None if lon is None and lat is None else f"{lon},{lat}"
-    raw = row.get("raw_values")
-    if raw:
-        import json
-
-        kept = json.loads(str(raw)).get(field)
+    document = row.get("raw_values")
+    if document:
+        kept = json.loads(str(document)).get(field)
         if kept is not None:
             return str(kept)
     value = row.get(field)
@@ -86,8 +85,6 @@ def _raw_pair(row: Row) -> str | None:
     raw = row.get("raw_values")
     if not raw:
         return None
-    import json
-
     parsed = json.loads(str(raw))
     parts = [str(parsed[k]) for k in ("longitude", "latitude") if k in parsed]
     return ",".join(parts) or None
@@ -121,7 +118,8 @@ def _invalid_device_id(row: Row, divisions: Divisions) -> tuple[str | None, str 
     if SCIENTIFIC_ID.fullmatch(device_id):
         return (f"设备编码被表格软件转成科学计数法：{problem}",
                 "后几位已丢失：请从设备或平台重新导出设备编码，并将该列设为文本格式")
-    return f"设备编码不符合GB/T 28181：{problem}", "按“中心编码8位+行业2位+类型3位+网络1位+序号6位”核对"
+    return (f"设备编码不符合GB/T 28181：{problem}",
+            "按“中心编码8位+行业2位+类型3位+网络1位+序号6位”核对")
 
 
 def _invalid_admin(row: Row, divisions: Divisions) -> tuple[str | None, str | None]:
@@ -136,7 +134,8 @@ def _mismatch(row: Row, divisions: Divisions) -> tuple[str | None, str | None]:
     centre = str(row["device_id"])[:6]
     admin = str(row["admin_code"])
     located = str(row["located"])
-    detail = f"设备编码中心编码 {_name(divisions, centre)} 与行政区划 {_name(divisions, admin)} 不一致"
+    detail = (f"设备编码中心编码 {_name(divisions, centre)} "
+              f"与行政区划 {_name(divisions, admin)} 不一致")
     if located and located.startswith(significant_admin_prefix(admin[:6])):
         return detail, "经纬度与行政区划一致：请核对设备编码的中心编码"
     if located and located.startswith(significant_admin_prefix(centre)):

@@ -9,11 +9,13 @@ leaving hard fields empty.
 from __future__ import annotations
 
 from enum import StrEnum
+
 import polars as pl
 
 from vidgov.catalog.audit import AuditResult
 from vidgov.catalog.query import EMPTY, with_places
 from vidgov.domain.divisions import Divisions
+
 
 class GroupBy(StrEnum):
     CITY = "city"
@@ -50,8 +52,8 @@ def scorecard(
 
 def summary(labelled: pl.DataFrame, findings: pl.DataFrame) -> dict[str, float | int]:
     cameras = labelled.height
-    completeness = float(labelled["completeness"].mean() or 0.0) * 100 if cameras else 0.0
-    validity = float(labelled["valid"].mean() or 0.0) * 100 if cameras else 0.0
+    completeness = _mean(labelled["completeness"]) * 100
+    validity = _mean(labelled["valid"].cast(pl.Float64)) * 100
     return {
         "cameras": cameras,
         "findings": findings.height,
@@ -60,3 +62,8 @@ def summary(labelled: pl.DataFrame, findings: pl.DataFrame) -> dict[str, float |
         "validity_pct": round(validity, 1),
         "score": round((completeness + validity) / 2, 1),
     }
+
+
+def _mean(series: pl.Series) -> float:
+    value = series.mean()
+    return float(value) if isinstance(value, int | float) else 0.0

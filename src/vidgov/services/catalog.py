@@ -13,7 +13,14 @@ from sqlalchemy import Engine
 
 from vidgov.catalog.audit import audit
 from vidgov.catalog.exporter import (
-    Encoding, Headers, code_columns, rename_headers, write_csv, write_geojson, write_xlsx)
+    Encoding,
+    Headers,
+    code_columns,
+    rename_headers,
+    write_csv,
+    write_geojson,
+    write_xlsx,
+)
 from vidgov.catalog.fields import FIELD_NAMES
 from vidgov.catalog.findings import DESCRIPTIONS, FindingCode
 from vidgov.catalog.query import parse_where, with_places
