@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
-from support.postgres import PostgresServer, start_postgres
 
+from support.postgres import PostgresServer, start_postgres
 from vidgov.store.db import open_store
 
 # Nothing we run may phone home; tests keep their traffic on loopback.
