@@ -54,9 +54,9 @@ def _csv_ready(frame: pl.DataFrame, code_columns: Sequence[str]) -> pl.DataFrame
     for name, dtype in frame.schema.items():
         column = pl.col(name)
         if name in code_columns:
-            exprs.append(pl.lit("\t") + column.cast(pl.String))
+            exprs.append((pl.lit("\t") + column.cast(pl.String)).alias(name))
         elif dtype == pl.String:
-            exprs.append(neutralise(column))
+            exprs.append(neutralise(column).alias(name))
         else:
             exprs.append(column)
     return frame.select(exprs)
