@@ -288,7 +288,11 @@ class _Writer:
             self.cells["device_id"][row] = new.value
 
     def invalid_coordinates(self, rows: Rows) -> None:
-        """Two decimal points, a letter O for a zero, or "东经108度" with nothing after."""
+        """Two decimal points, a letter O for a zero, or both coordinates pasted into one cell.
+
+        Each stays unreadable after normalisation; a coarse but readable value such as
+        "东经108度" would not be an *invalid* coordinate, so it is not used here.
+        """
         for row in rows.tolist():
             axis = ("longitude", "latitude")[int(self.rng.integers(0, 2))]
             value = self.sites.lon[row] if axis == "longitude" else self.sites.lat[row]
@@ -299,7 +303,7 @@ class _Writer:
             elif kind == 1:
                 bad = text.replace("0", "O", 1) if "0" in text else "O" + text[1:]
             else:
-                bad = f"东经{int(value)}度" if axis == "longitude" else f"北纬{int(value)}度"
+                bad = f"{self.sites.lon[row]:.6f},{self.sites.lat[row]:.6f}"
             self.cells[axis][row] = bad
 
     def coordinates_outside_guangxi(self, rows: Rows) -> None:
