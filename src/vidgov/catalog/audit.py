@@ -17,7 +17,13 @@ import numpy as np
 import polars as pl
 
 from vidgov.catalog.findings import DESCRIPTIONS, FindingCode, Severity
-from vidgov.catalog.repair import suggest
+from vidgov.catalog.repair import (
+    FINDING_SCHEMA,
+    division_names,
+    raw_value,
+    significant_prefix,
+    suggest,
+)
 from vidgov.domain.divisions import Divisions
 from vidgov.domain.geo import Boundaries
 from vidgov.domain.ids import CAMERA_TYPES
@@ -65,7 +71,7 @@ def audit(
 ) -> AuditResult:
     """Audit a frame shaped like :data:`vidgov.catalog.store.CAMERA_SCHEMA`."""
     flags = _flags(cameras, divisions, boundaries, today)
-    findings = _findings(cameras, flags, divisions, boundaries)
+    findings = _findings(cameras, flags, division_names(divisions), boundaries)
     findings = pl.concat([findings, _duplicates(cameras)], how="vertical")
     findings = findings.unique(["device_id", "code"], keep="first", maintain_order=True)
     invalid_codes = [c.value for c, (s, _, _) in DESCRIPTIONS.items() if s is Severity.INVALID]
@@ -73,11 +79,6 @@ def audit(
     per_camera = _per_camera(cameras, flags).with_columns(
         valid=~pl.col("device_id").is_in(invalid_ids.implode()))
     return AuditResult(findings=findings, cameras=per_camera)
-
-
-def _raw(field: str) -> pl.Expr:
-    """The unreadable text the importer kept for ``field``, or null."""
-    return pl.col("raw_values").str.json_path_match(f"$.{field}")
 
 
 def _flags(
@@ -93,11 +94,11 @@ def _flags(
         & ~device.str.starts_with("00")
     )
     admin_ok = admin.is_in(known_codes)
-    coordinates_raw = _raw("longitude").is_not_null() | _raw("latitude").is_not_null()
+    coordinates_raw = raw_value("longitude").is_not_null() | raw_value("latitude").is_not_null()
     has_point = pl.col("longitude").is_not_null() & pl.col("latitude").is_not_null()
-    frame = cameras.select(
+    frame = cameras.lazy().select(
         "device_id", "admin_code", "longitude", "latitude",
-        **{MISSING_CODES[f].value: pl.col(f).is_null() & _raw(f).is_null()
+        **{MISSING_CODES[f].value: pl.col(f).is_null() & raw_value(f).is_null()
            for f in MISSING_CODES},
         missing_coordinates=~has_point & ~coordinates_raw,
         invalid_coordinates=coordinates_raw,
@@ -106,29 +107,21 @@ def _flags(
         admin_code_mismatch=device_ok & admin_ok & ~_prefixes_agree(
             admin.str.slice(0, 6), device.str.slice(0, 6)),
         invalid_stream_url=_bad_url("stream_url") | _bad_url("sub_stream_url"),
-        invalid_point_class=_raw("point_class").is_not_null()
+        invalid_point_class=raw_value("point_class").is_not_null()
         | ~pl.col("point_class").is_between(1, 3),
         invalid_maintenance_contact=~pl.col("maintenance_contact").str.contains(PHONE),
-        invalid_install_date=_raw("install_date").is_not_null()
+        invalid_install_date=raw_value("install_date").is_not_null()
         | (pl.col("install_date") > today) | (pl.col("install_date") < EARLIEST_INSTALL),
-        invalid_secrecy=_raw("secrecy").is_not_null() | ~pl.col("secrecy").is_in([0, 1]),
+        invalid_secrecy=raw_value("secrecy").is_not_null() | ~pl.col("secrecy").is_in([0, 1]),
         has_point=has_point & ~coordinates_raw,
         admin_ok=admin_ok,
-    ).with_columns(pl.col(pl.Boolean).fill_null(False))
+    ).with_columns(pl.col(pl.Boolean).fill_null(False)).collect()
     return frame.with_columns(**_geography(frame, boundaries))
 
 
 def _prefixes_agree(a6: pl.Expr, b6: pl.Expr) -> pl.Expr:
-    a, b = _significant(a6), _significant(b6)
+    a, b = significant_prefix(a6), significant_prefix(b6)
     return a.str.starts_with(b) | b.str.starts_with(a)
-
-
-def _significant(code6: pl.Expr) -> pl.Expr:
-    return (
-        pl.when(code6.str.ends_with("0000")).then(code6.str.slice(0, 2))
-        .when(code6.str.ends_with("00")).then(code6.str.slice(0, 4))
-        .otherwise(code6)
-    )
 
 
 def _bad_url(field: str) -> pl.Expr:
@@ -169,26 +162,25 @@ _VALUE_FIELD: Final[dict[FindingCode, str]] = {
 
 
 def _findings(
-    cameras: pl.DataFrame, flags: pl.DataFrame, divisions: Divisions, boundaries: Boundaries
+    cameras: pl.DataFrame, flags: pl.DataFrame, names: pl.DataFrame, boundaries: Boundaries
 ) -> pl.DataFrame:
+    codes = [c for c in FindingCode if c is not F.DUPLICATE_CAMERA]
+    # Most cameras are clean: narrow to the ones with any finding before explaining each code.
+    any_hit = flags.select(pl.any_horizontal(c.value for c in codes)).to_series()
+    cameras, flags = cameras.filter(any_hit), flags.filter(any_hit)
     rows: list[pl.DataFrame] = []
-    for code in FindingCode:
-        if code is F.DUPLICATE_CAMERA:
-            continue
+    for code in codes:
         hit = flags[code.value]
-        if not hit.any():
-            continue
-        subset = cameras.filter(hit)
-        rows.append(suggest(code, _VALUE_FIELD[code], subset, divisions, boundaries))
+        if hit.any():
+            subset = cameras.filter(hit)
+            rows.append(suggest(code, _VALUE_FIELD[code], subset, names, boundaries))
     if not rows:
         return empty_findings()
     return pl.concat(rows, how="vertical")
 
 
 def empty_findings() -> pl.DataFrame:
-    return pl.DataFrame(schema={
-        "device_id": pl.String, "code": pl.String, "severity": pl.String, "field": pl.String,
-        "value": pl.String, "detail": pl.String, "suggestion": pl.String})
+    return pl.DataFrame(schema=FINDING_SCHEMA)
 
 
 def _duplicates(cameras: pl.DataFrame) -> pl.DataFrame:
