@@ -1,41 +1,37 @@
-"""The synthetic estate: realistic shape, deterministic, and a truth list the audit rules reproduce.
+"""The synthetic estate: realistic shape, deterministic, and a truth list the audit reproduces.
 
-The strongest check is :func:`reference_findings`: a small, independent audit written from the
-rules the estate promises (one root-cause code per fault). On a 5,000-camera estate its findings
-must equal the truth exactly: every injected fault is found, and no clean record — whatever
-valid spelling it uses — produces a finding.
+The strongest check runs the real pipeline: the estate is written as a clerk's CSV, imported
+and audited, and the findings must equal the truth exactly: every injected fault is found, and
+no clean record, whatever valid spelling it uses, produces a finding.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+import tempfile
 import unicodedata
 from collections import Counter
+from pathlib import Path
 
-import numpy as np
 import polars as pl
 import pytest
 
-from vidgov.catalog.fields import FIELD_NAMES, MANDATORY
+from vidgov.catalog.audit import audit
+from vidgov.catalog.exporter import write_csv
+from vidgov.catalog.fields import FIELD_NAMES
 from vidgov.catalog.findings import FindingCode
+from vidgov.catalog.importer import import_catalog
+from vidgov.catalog.store import read_cameras
 from vidgov.domain.divisions import Level, load_divisions
 from vidgov.domain.geo import load_boundaries
-from vidgov.domain.ids import admin_code_matches_centre, device_id_problem
-from vidgov.simulate import vocabulary as V
+from vidgov.simulate import vocabulary
 from vidgov.simulate.estate import DEFAULT_RATES, Estate, parse_rates, synthesize
+from vidgov.store.db import open_store
 
 F = FindingCode
 CAMERAS = 5_000
 TODAY = dt.date(2026, 11, 25)
-EMPTY = {"", "null", "无", "-"}
-DECIMAL = re.compile(r"[+-]?\d+(\.\d+)?")
-DMS = re.compile(r"(\d+)[°度](\d+)['′分](\d+(?:\.\d+)?)(?:\"|″|′′|''|秒)")
-DATE = re.compile(r"(\d{4})(?:-(\d{1,2})-(\d{1,2})|/(\d{1,2})/(\d{1,2})|年(\d{1,2})月(\d{1,2})日)")
-URL = re.compile(r"(rtsp|rtsps|rtmp|http|https)://[^/\s:]+(:\d+)?(/\S*)?")
-PHONE = re.compile(r"1[3-9]\d{9}|0\d{2,3}-?\d{7,8}")
-POINT_CLASSES = {"1", "2", "3", "一类", "二类", "三类"}
-SECRECY = {"0", "1", "不涉密", "涉密"}
 
 
 @pytest.fixture(scope="module")
@@ -44,93 +40,25 @@ def estate() -> Estate:
 
 
 def clean(cell: str | None) -> str | None:
-    """What the importer keeps of a cell: NFKC, stripped, blank tokens -> None."""
-    if cell is None:
-        return None
-    text = unicodedata.normalize("NFKC", cell).strip()
-    return None if text.lower() in EMPTY else text
+    text = unicodedata.normalize("NFKC", cell).strip() if cell is not None else None
+    return None if text in (None, "", "NULL", "无", "-") else text
 
 
-def degrees(text: str) -> float | None:
-    if DECIMAL.fullmatch(text):
-        return float(text)
-    m = DMS.fullmatch(text)
-    return None if m is None else int(m[1]) + int(m[2]) / 60 + float(m[3]) / 3600
-
-
-def date_problem(text: str) -> bool:
-    m = DATE.fullmatch(text)
-    if m is None:
-        return True
-    y, mo, d = (int(g) for g in [m[1], *[g for g in m.groups()[1:] if g is not None]])
-    try:
-        return dt.date(y, mo, d) > TODAY
-    except ValueError:
-        return True
-
-
-def reference_findings(records: pl.DataFrame) -> set[tuple[str, str]]:
-    """(device_id, code) pairs by the estate's rules: one root cause per fault."""
-    divisions, boundaries = load_divisions(), load_boundaries()
-    rows = [{k: clean(v) for k, v in r.items()} for r in records.iter_rows(named=True)]
-    found: set[tuple[str, str]] = set()
-    geo: list[tuple[str, str | None, float, float]] = []
-    for raw, r in zip(records.iter_rows(named=True), rows, strict=True):
-        key = raw["device_id"]
-        for field in MANDATORY:
-            if field not in {"device_id", "longitude", "latitude"} and r[field] is None:
-                found.add((key, f"missing_{field}"))
-        id_ok = r["device_id"] is not None and device_id_problem(r["device_id"]) is None
-        if not id_ok:
-            found.add((key, F.INVALID_DEVICE_ID))
-        admin = r["admin_code"]
-        admin_ok = admin is not None and admin in divisions
-        if admin is not None and not admin_ok:
-            found.add((key, F.INVALID_ADMIN_CODE))
-        if admin_ok and id_ok and not admin_code_matches_centre(str(admin), key[:8]):
-            found.add((key, F.ADMIN_CODE_MISMATCH))
-        if r["longitude"] is None or r["latitude"] is None:
-            found.add((key, F.MISSING_COORDINATES))
-        else:
-            lon, lat = degrees(r["longitude"]), degrees(r["latitude"])
-            if lon is None or lat is None:
-                found.add((key, F.INVALID_COORDINATES))
-            else:
-                geo.append((key, admin if admin_ok else None, lon, lat))
-        if r["stream_url"] is not None and not URL.fullmatch(r["stream_url"]):
-            found.add((key, F.INVALID_STREAM_URL))
-        if r["point_class"] is not None and r["point_class"] not in POINT_CLASSES:
-            found.add((key, F.INVALID_POINT_CLASS))
-        contact = r["maintenance_contact"]
-        if contact is not None and not PHONE.fullmatch(contact):
-            found.add((key, F.INVALID_MAINTENANCE_CONTACT))
-        if r["install_date"] is not None and date_problem(r["install_date"]):
-            found.add((key, F.INVALID_INSTALL_DATE))
-        if r["secrecy"] is not None and r["secrecy"] not in SECRECY:
-            found.add((key, F.INVALID_SECRECY))
-    keys = [g[0] for g in geo]
-    lon, lat = np.array([g[2] for g in geo]), np.array([g[3] for g in geo])
-    inside = boundaries.in_guangxi(lon, lat)
-    swapped = boundaries.in_guangxi(lat, lon)
-    claimed = [(i, g[1]) for i, g in enumerate(geo) if g[1] is not None and g[1] != "450000"]
-    idx = np.array([i for i, _ in claimed], dtype=np.intp)
-    in_area = np.ones(len(geo), dtype=bool)
-    in_area[idx] = boundaries.inside([c for _, c in claimed], lon[idx], lat[idx])
-    for i, k in enumerate(keys):
-        if not inside[i]:
-            found.add((k, F.COORDINATES_SWAPPED if swapped[i] else F.COORDINATES_OUTSIDE_GUANGXI))
-        elif not in_area[i]:
-            found.add((k, F.COORDINATES_OUTSIDE_ADMIN_AREA))
-    names = Counter(r["name"] for r in rows if r["name"] is not None)
-    for raw, r in zip(records.iter_rows(named=True), rows, strict=True):
-        if r["name"] is not None and names[r["name"]] > 1:
-            found.add((raw["device_id"], F.DUPLICATE_CAMERA))
-    return {(k, str(c)) for k, c in found}
+def audited(records: pl.DataFrame) -> set[tuple[str, str]]:
+    """(device_id, code) pairs the real importer and audit find in ``records``."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "estate.csv"
+        write_csv(records, path, excel_safe=False)
+        engine = open_store(f"sqlite:///{Path(folder) / 'vidgov.db'}")
+        import_catalog(engine, [path])
+        result = audit(read_cameras(engine), load_divisions(), load_boundaries(), TODAY)
+        engine.dispose()
+    return set(result.findings.select("device_id", "code").iter_rows())
 
 
 def test_truth_is_exactly_what_the_rules_find(estate: Estate) -> None:
     truth = set(estate.truth.iter_rows())
-    found = reference_findings(estate.records)
+    found = audited(estate.records)
     assert found - truth == set(), "clean cells reported as faults"
     assert truth - found == set(), "injected faults the rules do not see"
     assert estate.truth.height == len(truth)
@@ -163,9 +91,9 @@ def test_city_shares_follow_population(estate: Estate) -> None:
     divisions = load_divisions()
     codes = estate.records["admin_code"].drop_nulls().to_list()
     cities = Counter(divisions.city_code(c) for c in codes if c in divisions)
-    total = sum(cities[c] for c in V.CITY_POPULATION)
-    population = sum(V.CITY_POPULATION.values())
-    for code, people in V.CITY_POPULATION.items():
+    total = sum(cities[c] for c in vocabulary.CITY_POPULATION)
+    population = sum(vocabulary.CITY_POPULATION.values())
+    for code, people in vocabulary.CITY_POPULATION.items():
         assert cities[code] / total == pytest.approx(people / population, abs=0.005), code
 
 
@@ -219,7 +147,7 @@ def test_about_a_fifth_of_records_carry_a_fault(estate: Estate) -> None:
 def test_zero_rates_give_a_clean_estate() -> None:
     quiet = synthesize(800, seed=3, rates=dict.fromkeys(FindingCode, 0.0))
     assert quiet.truth.is_empty()
-    assert reference_findings(quiet.records) == set()
+    assert audited(quiet.records) == set()
 
 
 def test_one_rate_raised_others_default() -> None:
@@ -227,7 +155,7 @@ def test_one_rate_raised_others_default() -> None:
     counts = Counter(loud.truth["code"].to_list())
     assert counts[F.COORDINATES_SWAPPED] == 200
     assert counts[F.MISSING_COORDINATES] == 35
-    assert set(loud.truth.iter_rows()) == reference_findings(loud.records)
+    assert set(loud.truth.iter_rows()) == audited(loud.records)
 
 
 def test_empty_estate() -> None:

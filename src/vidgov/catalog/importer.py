@@ -154,18 +154,12 @@ def _reject_missing_and_duplicate_ids(
 def _upsert(engine: Engine, incoming: pl.DataFrame, now: datetime,
             report: ImportReport) -> None:
     """Insert new IDs, update changed ones, count the rest: all in SQL, one transaction."""
-    stamp = pl.lit(now).cast(pl.Datetime("us", "UTC"))
     rows = incoming.select(
-        *camera_columns(),
-        pl.col(FILE).alias("source"),
-        pl.col(LINE).alias("source_line"),
-        stamp.alias("created_at"),
-        stamp.alias("updated_at"),
-    )
+        *camera_columns(), pl.col(FILE).alias("source"), pl.col(LINE).alias("source_line"))
     columns = rows.columns
-    updated_columns = [c for c in columns if c not in ("device_id", "created_at")]
     with bulk_session(engine) as session:
         staged = session.stage("incoming", rows, like="camera")
+        stamp = session.timestamp(now)
         matched = session.scalar(
             f"SELECT count(*) FROM camera JOIN {staged} AS i "
             "ON camera.device_id = i.device_id")
@@ -174,11 +168,13 @@ def _upsert(engine: Engine, incoming: pl.DataFrame, now: datetime,
             f"CAST(camera.{c} AS TEXT) {session.distinct} CAST(i.{c} AS TEXT)"
             if c in ("raw_values", "extra") else f"camera.{c} {session.distinct} i.{c}"
             for c in COMPARED if c != "device_id")
+        assignments = ", ".join(f"{c} = i.{c}" for c in columns if c != "device_id")
         report.updated = session.execute(
-            f"UPDATE camera SET {', '.join(f'{c} = i.{c}' for c in updated_columns)} "
+            f"UPDATE camera SET {assignments}, updated_at = {stamp} "
             f"FROM {staged} AS i WHERE camera.device_id = i.device_id AND ({changed})")
         report.inserted = session.execute(
-            f"INSERT INTO camera ({', '.join(columns)}) "
-            f"SELECT {', '.join(f'i.{c}' for c in columns)} FROM {staged} AS i "
+            f"INSERT INTO camera ({', '.join(columns)}, created_at, updated_at) "
+            f"SELECT {', '.join(f'i.{c}' for c in columns)}, {stamp}, {stamp} "
+            f"FROM {staged} AS i "
             "WHERE NOT EXISTS (SELECT 1 FROM camera WHERE camera.device_id = i.device_id)")
         report.unchanged = int(matched) - report.updated

@@ -16,6 +16,7 @@ import csv
 import io
 import math
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
@@ -99,17 +100,19 @@ def utf8_text(name: str, raw: bytes) -> bytes:
         _refuse_utf8_then_other(name, raw, exc.start)
     else:
         return raw
-    _refuse_other_then_utf8(name, raw)
-    try:
-        return raw.decode("gbk").encode("utf-8")  # GBK's codec is the faster; most files fit
-    except UnicodeDecodeError:
-        pass
-    try:
-        return raw.decode("gb18030").encode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise UnreadableCatalog(
-            f"{name}: line {_line_at(raw, exc.start)} is neither UTF-8 nor GBK/GB18030 text "
-            "(a binary file?)") from exc
+    # The mixed-encoding check runs in polars, which releases the GIL, so it overlaps the
+    # GB18030 decode (Python's codec) on a second core.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        check = pool.submit(_refuse_other_then_utf8, name, raw)
+        try:
+            text = raw.decode("gb18030")
+        except UnicodeDecodeError as exc:
+            check.result()
+            raise UnreadableCatalog(
+                f"{name}: line {_line_at(raw, exc.start)} is neither UTF-8 nor GBK/GB18030 "
+                "text (a binary file?)") from exc
+        check.result()
+    return text.encode("utf-8")
 
 
 def _line_at(raw: bytes, offset: int) -> int:

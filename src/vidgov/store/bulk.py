@@ -25,6 +25,7 @@ import sqlite3
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -53,6 +54,10 @@ class BulkSession(Protocol):
         ...
 
     def scalar(self, sql: str) -> Any: ...
+
+    def timestamp(self, value: datetime) -> str:
+        """``value`` as an SQL literal for a timezone-aware timestamp column."""
+        ...
 
     def read(self, sql: str, schema: dict[str, pl.DataType]) -> pl.DataFrame:
         """Rows of a SELECT as a frame with the given column types."""
@@ -87,6 +92,11 @@ def _typed(frame: pl.DataFrame, schema: dict[str, pl.DataType]) -> pl.DataFrame:
 
 class _SqliteBulk:
     distinct = "IS NOT"
+
+    @staticmethod
+    def timestamp(value: datetime) -> str:
+        # The text SQLAlchemy's SQLite dialect writes (UTC, no offset), so the ORM reads it.
+        return f"'{value.astimezone(UTC).strftime('%Y-%m-%d %H:%M:%S.%f')}'"
 
     def __init__(self, connection: sqlite3.Connection, folder: Path) -> None:
         self._connection = connection
@@ -200,6 +210,8 @@ def _sqlite_session(engine: Engine) -> Iterator[BulkSession]:
     folder = Path(tempfile.mkdtemp(prefix="vidgov-bulk-"))
     connection = sqlite3.connect(database, isolation_level=None, timeout=30)
     connection.execute("PRAGMA synchronous=NORMAL")
+    # A bulk insert touches the whole primary-key index: keep it in memory (256 MB at most).
+    connection.execute("PRAGMA cache_size=-262144")
     session = _SqliteBulk(connection, folder)
     try:
         yield session
@@ -217,6 +229,10 @@ def _sqlite_session(engine: Engine) -> Iterator[BulkSession]:
 
 class _PostgresBulk:
     distinct = "IS DISTINCT FROM"
+
+    @staticmethod
+    def timestamp(value: datetime) -> str:
+        return f"'{value.astimezone(UTC).isoformat()}'::timestamptz"
 
     def __init__(self, connection: Any) -> None:
         self._connection = connection  # a psycopg connection inside a transaction
