@@ -70,6 +70,7 @@ def test_xlsx_with_numbers_dates_and_a_notes_sheet(store: Engine, tmp_path: Path
     workbook.save(path)
     report = import_catalog(store, [path])
     assert (report.inserted, report.rejected) == (2, 0)
+    assert report.skipped_sheets == ["c.xlsx [填表说明] (1 non-empty rows)"]
     stored = read_cameras(store).sort("name")
     assert stored["admin_code"].to_list() == ["450103", "450103"]
     assert stored.filter(pl.col("name") == "五象广场北入口")["install_date"].item() == date(

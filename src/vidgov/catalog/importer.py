@@ -68,7 +68,9 @@ def import_catalog(
     report = ImportReport()
     tables: list[SourceTable] = []
     for path in paths:
-        tables.extend(read_catalog(path))
+        catalog_file = read_catalog(path)
+        tables.extend(catalog_file.tables)
+        report.skipped_sheets.extend(catalog_file.skipped_sheets)
     frames: list[pl.DataFrame] = []
     report.read = sum(t.frame.height + len(t.rejects) for t in tables)
     for table in tables:

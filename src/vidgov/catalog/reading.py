@@ -60,7 +60,16 @@ class SourceTable:
     rejects: list[StructuralReject] = field(default_factory=list)
 
 
-def read_catalog(path: Path) -> list[SourceTable]:
+@dataclass(frozen=True)
+class CatalogFile:
+    """The catalog tables of one file, and the sheets that hold none (named so the clerk
+    knows they were not imported: a notes sheet, or a catalog whose header we cannot read)."""
+
+    tables: list[SourceTable]
+    skipped_sheets: list[str] = field(default_factory=list)
+
+
+def read_catalog(path: Path) -> CatalogFile:
     """All catalog tables in ``path``; raises :class:`UnreadableCatalog` with a one-line reason."""
     try:
         raw = path.read_bytes()
@@ -70,7 +79,7 @@ def read_catalog(path: Path) -> list[SourceTable]:
         raise UnreadableCatalog(f"{path}: the file is empty")
     if raw.startswith(_ZIP_MAGIC) or raw.startswith(_OLE_MAGIC):
         return _read_workbook(path)
-    return [_read_csv(path, utf8_text(path.name, raw))]
+    return CatalogFile([_read_csv(path, utf8_text(path.name, raw))])
 
 
 # --- text decoding -----------------------------------------------------------------------
@@ -340,7 +349,7 @@ def _unknown_columns(header: Sequence[str], fields: dict[str, int]) -> dict[int,
 # --- XLSX --------------------------------------------------------------------------------
 
 
-def _read_workbook(path: Path) -> list[SourceTable]:
+def _read_workbook(path: Path) -> CatalogFile:
     from python_calamine import CalamineWorkbook
 
     try:
@@ -348,6 +357,7 @@ def _read_workbook(path: Path) -> list[SourceTable]:
     except Exception as exc:  # calamine raises its own error types for every broken workbook
         raise UnreadableCatalog(f"{path.name}: not a readable XLSX/XLS workbook: {exc}") from exc
     tables: list[SourceTable] = []
+    skipped: list[str] = []
     for sheet_name in workbook.sheet_names:
         try:
             values = workbook.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
@@ -358,13 +368,15 @@ def _read_workbook(path: Path) -> list[SourceTable]:
         try:
             header_index, fields = find_header(f"{path.name} [{sheet_name}]", rows)
         except UnreadableCatalog:
-            continue  # a notes or lookup sheet; reported by the importer as skipped
+            filled = sum(1 for row in rows if any(cell.strip() for cell in row))
+            skipped.append(f"{path.name} [{sheet_name}] ({filled} non-empty rows)")
+            continue
         tables.append(_sheet_table(path.name, sheet_name, rows, header_index, fields))
     if not tables:
         raise UnreadableCatalog(
             f"{path.name}: no sheet has a recognisable catalog header (expected a device ID "
             "column such as 设备编码/国标编码/device_id and at least one more field)")
-    return tables
+    return CatalogFile(tables, skipped)
 
 
 def _sheet_table(

@@ -81,7 +81,7 @@ def print_report(report: AuditReport, groups: list[GroupBy]) -> None:
     for group in groups:
         console.print(frame_table(
             report.scorecards[group], f"{SHEET_NAMES[group]} Scorecard by {group.value}",
-            SCORECARD_HEADERS, limit=40))
+            SCORECARD_HEADERS, limit=30))
 
 
 def _write_workbook(report: AuditReport, path: Path) -> None:

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from vidgov.catalog.exporter import Encoding, Headers
 from vidgov.catalog.importer import ImportReport, import_catalog
@@ -56,6 +57,8 @@ def import_command(
         progress.start(f"importing {len(files)} file(s)")
         report = import_catalog(engine, files)
         progress.done()
+    for sheet in report.skipped_sheets:
+        stderr().print(f"[yellow]not imported, no catalog header: {escape(sheet)}[/]")
     rejects_path = rejects or Path(f"{files[0].stem}.rejects.csv")
     if report.rejects or rejects is not None:
         write_rejects(report.rejects, rejects_path)

@@ -45,4 +45,6 @@ def demo_command(
     console.print(
         f"synthesised {written.records:,} cameras with {written.defects:,} catalog defects; "
         "imported: " + ", ".join(f"{k} {v:,}" for k, v in imported.counts().items()))
-    print_report(report, [GroupBy.CITY, GroupBy.DEPARTMENT])
+    print_report(report, [GroupBy.CITY])
+    console.print("more: vidgov audit --by county --by department --by maintenance_unit, "
+                  "--where city=南宁市, --xlsx 校验结果.xlsx")

@@ -31,7 +31,9 @@ def frame_table(
     limit: int | None = None,
 ) -> Table:
     headers = headers or {}
-    table = Table(title=title, title_justify="left", header_style="bold")
+    hidden = frame.height - limit if limit is not None and frame.height > limit else 0
+    caption = f"… 另有 {hidden:,} 行 / {hidden:,} more rows: --json or --xlsx" if hidden else None
+    table = Table(title=title, title_justify="left", header_style="bold", caption=caption)
     for column, dtype in frame.schema.items():
         table.add_column(headers.get(column, column),
                          justify="right" if dtype.is_numeric() else "left")
