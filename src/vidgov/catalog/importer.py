@@ -18,7 +18,8 @@ import polars as pl
 from sqlalchemy import Engine
 
 from vidgov.catalog.normalise import normalise
-from vidgov.catalog.reading import LINE, SourceTable, read_catalog
+from vidgov.catalog.reading import read_catalog
+from vidgov.catalog.sources import LINE, SourceTable
 from vidgov.catalog.store import COMPARED, camera_columns
 from vidgov.store.bulk import bulk_session
 

@@ -16,7 +16,7 @@ from typing import Final
 import polars as pl
 
 from vidgov.catalog.fields import FIELDS, Kind
-from vidgov.catalog.reading import LINE, SourceTable
+from vidgov.catalog.sources import LINE, SourceTable
 
 #: Cells that mean "nothing here" in Chinese catalogs (compared after NFKC and trimming).
 EMPTY_TOKENS: Final[tuple[str, ...]] = (

@@ -1,0 +1,94 @@
+"""Decoding a CSV into UTF-8 whatever Chinese office software saved it as; never a guess.
+
+UTF-8 (with or without BOM), UTF-16 with BOM, and GB18030 (the superset of GBK that Windows
+Excel writes). A file with UTF-8 lines and GBK lines mixed would come out half garbled either
+way, so it is refused naming the first line of each kind.
+"""
+
+from __future__ import annotations
+
+import codecs
+from concurrent.futures import ThreadPoolExecutor
+
+import polars as pl
+
+from vidgov.errors import UnreadableCatalog
+
+
+def utf8_text(name: str, raw: bytes) -> bytes:
+    """The CSV as UTF-8 bytes, whatever Chinese office software saved it as; never a guess.
+
+    UTF-8 is tried first (a GBK file is almost never valid UTF-8), then GB18030, the superset
+    of GBK that Windows Excel writes. A file with UTF-8 lines and GBK lines mixed would come
+    out half garbled either way, so it is refused with the first line of each kind.
+    """
+    for bom, codec in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
+                       (codecs.BOM_UTF16_BE, "utf-16-be")):
+        if raw.startswith(bom):
+            try:
+                text = raw[len(bom):].decode(codec)
+            except UnicodeDecodeError as exc:
+                raise UnreadableCatalog(
+                    f"{name}: starts with a {codec} BOM but line "
+                    f"{_line_at(raw, exc.start + len(bom))} is not {codec}") from exc
+            return _no_nul(name, text.encode("utf-8"))
+    _no_nul(name, raw)
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        _refuse_utf8_then_other(name, raw, exc.start)
+    else:
+        return raw
+    # The mixed-encoding check runs in polars, which releases the GIL, so it overlaps the
+    # GB18030 decode (Python's codec) on a second core.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        check = pool.submit(_refuse_other_then_utf8, name, raw)
+        try:
+            text = raw.decode("gb18030")
+        except UnicodeDecodeError as exc:
+            check.result()
+            raise UnreadableCatalog(
+                f"{name}: line {_line_at(raw, exc.start)} is neither UTF-8 nor GBK/GB18030 "
+                "text (a binary file?)") from exc
+        check.result()
+    return text.encode("utf-8")
+
+
+def _line_at(raw: bytes, offset: int) -> int:
+    return raw.count(b"\n", 0, offset) + 1
+
+
+def _refuse_utf8_then_other(name: str, raw: bytes, bad: int) -> None:
+    """UTF-8 Chinese before the first byte that is not UTF-8: two encodings in one file."""
+    prefix = raw[:bad].decode("utf-8")
+    if sum(1 for ch in prefix if "\u4e00" <= ch <= "\u9fff") >= 2:
+        first = next(i for i, ch in enumerate(prefix) if not ch.isascii())
+        raise UnreadableCatalog(
+            f"{name}: mixed encodings: line {prefix.count(chr(10), 0, first) + 1} is UTF-8 but "
+            f"line {_line_at(raw, bad)} is not; save the whole file in one encoding")
+
+
+def _refuse_other_then_utf8(name: str, raw: bytes) -> None:
+    """A UTF-8 line (Chinese, no invalid byte) in a file that is otherwise not UTF-8."""
+    lines = pl.read_csv(
+        raw.replace(b"\x1f", b" "), has_header=False, separator="\x1f", quote_char=None,
+        encoding="utf8-lossy",
+        new_columns=["line"], infer_schema=False, truncate_ragged_lines=True,
+    )["line"]
+    clean_chinese = lines.str.contains(r"[\u4e00-\u9fff]") & ~lines.str.contains(
+        "\ufffd", literal=True)
+    if clean_chinese.any():
+        other = lines.str.contains("\ufffd", literal=True).arg_true()
+        raise UnreadableCatalog(
+            f"{name}: mixed encodings: line {int(clean_chinese.arg_true()[0]) + 1} is UTF-8 but "
+            f"line {int(other[0]) + 1} is not; save the whole file in one encoding")
+
+
+def _no_nul(name: str, data: bytes) -> bytes:
+    position = data.find(b"\x00")
+    if position >= 0:
+        raise UnreadableCatalog(
+            f"{name}: line {_line_at(data, position)} contains NUL bytes: not a text CSV")
+    return data
+
+
