@@ -1,0 +1,1 @@
+"""Health sweeps: probing cameras stage by stage and keeping what every sweep found."""
