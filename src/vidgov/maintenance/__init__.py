@@ -1,0 +1,1 @@
+"""Maintenance work orders: faults become orders for the unit that must fix them."""
