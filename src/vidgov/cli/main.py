@@ -11,6 +11,8 @@ from rich.markup import escape
 from vidgov.cli import audit as audit_cli
 from vidgov.cli import catalog as catalog_cli
 from vidgov.cli import demo as demo_cli
+from vidgov.cli import orders as orders_cli
+from vidgov.cli import report as report_cli
 from vidgov.cli.context import State
 from vidgov.cli.output import stderr
 from vidgov.errors import VidgovError
@@ -23,6 +25,8 @@ app = typer.Typer(
     rich_markup_mode="rich",
 )
 app.add_typer(catalog_cli.app, name="catalog")
+app.add_typer(report_cli.app, name="report")
+app.add_typer(orders_cli.app, name="orders")
 app.command("audit")(audit_cli.audit_command)
 app.command("demo")(demo_cli.demo_command)
 
