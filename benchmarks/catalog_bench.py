@@ -101,7 +101,7 @@ def run(n: int, seed: int, folder: Path) -> None:
     print(f"audit rules (pandera)   {pandera_s:7.2f} s   {n / pandera_s:>10,.0f} cameras/s "
           f"({failures:,} failure cases; vidgov is {pandera_s / audit_s:.1f}x faster)")
 
-    expected = pl.read_csv(truth).select("device_id", "code")
+    expected = pl.read_csv(truth, infer_schema=False).select("device_id", "code")
     found = result.findings.select("device_id", "code")
     hits = found.join(expected, on=["device_id", "code"], how="semi").height
     precision = hits / found.height if found.height else 1.0

@@ -29,7 +29,8 @@ def test_synth_import_audit_finds_every_injected_defect_and_nothing_else(
                                            "unchanged": 0, "rejected": 0}
     audited = vidgov("audit", "--json", "--today", "2026-11-25")
     assert audited.exit_code == 0, audited.stderr
-    truth = set(pl.read_csv(tmp_path / "t.csv").select("device_id", "code").iter_rows())
+    truth = set(pl.read_csv(tmp_path / "t.csv", infer_schema=False).select(
+        "device_id", "code").iter_rows())
     found = _findings(audited.stdout)
     assert truth, "the estate must carry defects"
     assert found - truth == set(), "false findings"

@@ -14,8 +14,9 @@ so that a record carries at most one fault per group and duplicates carry none a
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
+from types import MappingProxyType
 from typing import Final
 
 import numpy as np
@@ -51,7 +52,8 @@ class Sites:
     level: npt.NDArray[np.int8]  # index into vocabulary.LEVELS (0 = region ... 4 = village)
     city: Codes  # 6-digit city of the point
     county: Codes  # 6-digit county of the point
-    admin: Codes  # the clean admin code, 6/9/12 digits
+    admin: Texts  # the clean admin code, 6/9/12 digits
+    centre: npt.NDArray[np.int64]  # the ID's centre (6-digit code), before any fault
     lon: Floats  # degrees, as the written cell reads back
     lat: Floats
 
@@ -93,15 +95,25 @@ def write_dates(days: npt.NDArray[np.int64], style: Rows) -> list[str]:
     year = dates.astype("datetime64[Y]").astype(np.int64) + 1970
     month = dates.astype("datetime64[M]").astype(np.int64) % 12 + 1
     day = (dates - dates.astype("datetime64[M]")).astype(np.int64) + 1
-    forms = ("{0}-{1:02d}-{2:02d}", "{0}/{1}/{2}", "{0}年{1}月{2}日")
-    return [forms[s].format(y, m, d) for y, m, d, s in
-            zip(year.tolist(), month.tolist(), day.tolist(), style.tolist(), strict=True)]
+    return [f"{y}-{m:02d}-{d:02d}" if s == 0 else f"{y}/{m}/{d}" if s == 1 else f"{y}年{m}月{d}日"
+            for y, m, d, s in zip(year.tolist(), month.tolist(), day.tolist(), style.tolist(),
+                                  strict=True)]
 
 
 def pick_empty(rng: np.random.Generator, n: int) -> Texts:
     """How clerks leave a cell blank: truly empty (None), "NULL", "无", "-" or a space."""
     tokens = np.array(EMPTY_TOKENS, dtype=object)
     return tokens[rng.choice(len(tokens), n, p=EMPTY_WEIGHTS)]
+
+
+def pad_strays(cells: dict[str, Texts], names: tuple[str, ...], rng: np.random.Generator,
+               share: float = 0.02) -> None:
+    """A space (two, or an ideographic one) typed before or after the text of some cells."""
+    for field in names:
+        stray = np.flatnonzero(rng.random(len(cells[field])) < share)
+        pad = np.array([" ", "  ", "\u3000"], dtype=object)[rng.integers(0, 3, len(stray))]
+        cells[field][stray] = np.where(rng.random(len(stray)) < 0.5, pad + cells[field][stray],
+                                       cells[field][stray] + pad)
 
 
 # --- faults -------------------------------------------------------------------------------------
@@ -146,14 +158,56 @@ OTHER_PROVINCE_CODES: Final[tuple[str, ...]] = (
     "520102", "460105", "350203", "110105")
 
 
+#: Share of cameras carrying each fault. The source document says records most often lack
+#: coordinates, names and maintenance units; with these about 20 % of records carry a fault.
+DEFAULT_RATES: Final[Mapping[FindingCode, float]] = MappingProxyType({
+    F.MISSING_NAME: 0.015, F.MISSING_ADMIN_CODE: 0.004, F.MISSING_ADDRESS: 0.01,
+    F.MISSING_COORDINATES: 0.035, F.MISSING_DEPARTMENT: 0.006,
+    F.MISSING_MAINTENANCE_UNIT: 0.03, F.MISSING_MAINTENANCE_CONTACT: 0.02,
+    F.MISSING_POINT_CLASS: 0.012, F.MISSING_STREAM_URL: 0.008, F.INVALID_DEVICE_ID: 0.008,
+    F.INVALID_ADMIN_CODE: 0.004, F.ADMIN_CODE_MISMATCH: 0.008, F.INVALID_COORDINATES: 0.005,
+    F.COORDINATES_OUTSIDE_GUANGXI: 0.004, F.COORDINATES_SWAPPED: 0.008,
+    F.COORDINATES_OUTSIDE_ADMIN_AREA: 0.008, F.INVALID_STREAM_URL: 0.008,
+    F.INVALID_POINT_CLASS: 0.004, F.INVALID_MAINTENANCE_CONTACT: 0.008,
+    F.INVALID_INSTALL_DATE: 0.005, F.INVALID_SECRECY: 0.003, F.DUPLICATE_CAMERA: 0.005,
+})
+
+
+def parse_rates(specs: Sequence[str]) -> dict[FindingCode, float]:
+    """``["missing_name=0.02", ...]`` -> rates; the error names the item and what is wrong."""
+    rates: dict[FindingCode, float] = {}
+    for item in specs:
+        name, sep, text = (part.strip() for part in item.partition("="))
+        if not sep:
+            raise ValueError(f"rate {item!r}: expected CODE=RATE, e.g. missing_name=0.02")
+        try:
+            code = FindingCode(name)
+        except ValueError:
+            known = ", ".join(c.value for c in FindingCode)
+            raise ValueError(f"rate {item!r}: unknown finding code {name!r}; one of {known}") \
+                from None
+        try:
+            rate = float(text)
+        except ValueError:
+            raise ValueError(f"rate {item!r}: {text!r} is not a number") from None
+        rates[code] = checked_rate(code, rate, item)
+    return rates
+
+
+def checked_rate(code: FindingCode, rate: float, item: object) -> float:
+    """The rate, if it is a share of cameras (0..1); the error names the item it came from."""
+    if not (math.isfinite(rate) and 0.0 <= rate <= 1.0):
+        raise ValueError(f"rate {item!r}: {code.value} must be between 0 and 1, got {rate}")
+    return rate
+
+
 def inject(
     cells: dict[str, Texts], sites: Sites, rates: Mapping[FindingCode, float], *,
     rng: np.random.Generator, divisions: Divisions, boundaries: Boundaries,
 ) -> pl.DataFrame:
     """Write the faults into ``cells`` (in place) and return the truth: device_id, code."""
     n = len(sites.level)
-    ids = cells["device_id"]
-    originals, copies = _pairs(ids.astype("<U8"), _count(rates[F.DUPLICATE_CAMERA] * n / 2), rng)
+    originals, copies = _pairs(sites.centre, _count(rates[F.DUPLICATE_CAMERA] * n / 2), rng)
     pool = np.setdiff1d(np.arange(n), np.r_[originals, copies])
     plan: dict[FindingCode, Rows] = {}
     for group in (PLACE_GROUP, *FIELD_GROUPS):
@@ -178,7 +232,8 @@ def _count(expected: float) -> int:
     return math.floor(expected + 0.5)
 
 
-def _pairs(centre: Codes, count: int, rng: np.random.Generator) -> tuple[Rows, Rows]:
+def _pairs(centre: npt.NDArray[np.int64], count: int, rng: np.random.Generator,
+           ) -> tuple[Rows, Rows]:
     """Disjoint (original, copy) pairs under one ID centre, so the copy's own ID still agrees
     with the admin code it copies."""
     n = len(centre)

@@ -13,10 +13,8 @@ indexes (city, county, place type): per-record Python would take tens of seconds
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from types import MappingProxyType
+from dataclasses import dataclass, fields
 from typing import Final
 
 import numpy as np
@@ -30,31 +28,23 @@ from vidgov.domain.geo import Boundaries, load_boundaries
 from vidgov.simulate import vocabulary as vocab
 from vidgov.simulate.defects import (
     COORDINATE_WEIGHTS,
+    DEFAULT_RATES,
     Codes,
+    Rows,
     Sites,
     Texts,
+    checked_rate,
     inject,
+    pad_strays,
+    parse_rates,
     pick_empty,
     write_coordinates,
     write_dates,
 )
 from vidgov.simulate.vocabulary import fill_each, groups, lookup
 
-F = FindingCode
+__all__ = ["DEFAULT_RATES", "Estate", "parse_rates", "synthesize"]
 Ints = npt.NDArray[np.int64]
-#: Share of cameras carrying each fault. The source document says records most often lack
-#: coordinates, names and maintenance units; with these about 20 % of records carry a fault.
-DEFAULT_RATES: Final[Mapping[FindingCode, float]] = MappingProxyType({
-    F.MISSING_NAME: 0.015, F.MISSING_ADMIN_CODE: 0.004, F.MISSING_ADDRESS: 0.01,
-    F.MISSING_COORDINATES: 0.035, F.MISSING_DEPARTMENT: 0.006,
-    F.MISSING_MAINTENANCE_UNIT: 0.03, F.MISSING_MAINTENANCE_CONTACT: 0.02,
-    F.MISSING_POINT_CLASS: 0.012, F.MISSING_STREAM_URL: 0.008, F.INVALID_DEVICE_ID: 0.008,
-    F.INVALID_ADMIN_CODE: 0.004, F.ADMIN_CODE_MISMATCH: 0.008, F.INVALID_COORDINATES: 0.005,
-    F.COORDINATES_OUTSIDE_GUANGXI: 0.004, F.COORDINATES_SWAPPED: 0.008,
-    F.COORDINATES_OUTSIDE_ADMIN_AREA: 0.008, F.INVALID_STREAM_URL: 0.008,
-    F.INVALID_POINT_CLASS: 0.004, F.INVALID_MAINTENANCE_CONTACT: 0.008,
-    F.INVALID_INSTALL_DATE: 0.005, F.INVALID_SECRECY: 0.003, F.DUPLICATE_CAMERA: 0.005,
-})
 _INSTALL_FROM, _INSTALL_TO = np.datetime64("2012-01-01"), np.datetime64("2024-05-31")
 _GROUPS: Final = ("urban", "township", "village", "highway", "venue")
 _KINDS: Final = (vocab.PS, vocab.TRAFFIC, vocab.POLITICAL_LEGAL, vocab.STATION_POLICE, "other")
@@ -70,33 +60,6 @@ class Estate:
     truth: pl.DataFrame
 
 
-def parse_rates(specs: Sequence[str]) -> dict[FindingCode, float]:
-    """``["missing_name=0.02", ...]`` -> rates; the error names the item and what is wrong."""
-    rates: dict[FindingCode, float] = {}
-    for item in specs:
-        name, sep, text = (part.strip() for part in item.partition("="))
-        if not sep:
-            raise ValueError(f"rate {item!r}: expected CODE=RATE, e.g. missing_name=0.02")
-        try:
-            code = FindingCode(name)
-        except ValueError:
-            known = ", ".join(c.value for c in FindingCode)
-            raise ValueError(f"rate {item!r}: unknown finding code {name!r}; one of {known}") \
-                from None
-        try:
-            rate = float(text)
-        except ValueError:
-            raise ValueError(f"rate {item!r}: {text!r} is not a number") from None
-        rates[code] = _checked(code, rate, item)
-    return rates
-
-
-def _checked(code: FindingCode, rate: float, item: object) -> float:
-    if not (math.isfinite(rate) and 0.0 <= rate <= 1.0):
-        raise ValueError(f"rate {item!r}: {code.value} must be between 0 and 1, got {rate}")
-    return rate
-
-
 def synthesize(
     cameras: int, seed: int, rates: Mapping[FindingCode, float] | None = None
 ) -> Estate:
@@ -104,7 +67,7 @@ def synthesize(
     DEFAULT_RATES value (pass 0 to turn one off). Duplicate copies are drawn out of the count."""
     if cameras < 0:
         raise ValueError(f"cameras must be >= 0, got {cameras}")
-    chosen = {**DEFAULT_RATES, **{FindingCode(c): _checked(FindingCode(c), float(r), c)
+    chosen = {**DEFAULT_RATES, **{FindingCode(c): checked_rate(FindingCode(c), float(r), c)
                                   for c, r in (rates or {}).items()}}
     if cameras == 0:
         return Estate(pl.DataFrame(schema=dict.fromkeys(FIELD_NAMES, pl.String)),
@@ -114,13 +77,9 @@ def synthesize(
     atlas = _Atlas.of(divisions)
     where, sites, cells = _place(cameras, rng, atlas, boundaries)
     _describe(cells, where, _context(where, sites, atlas, divisions, rng), rng)
-    order = pl.Series(cells["device_id"].tolist()).arg_sort().to_numpy()  # a catalog sorted by ID
-    sites = sites.take(order)
-    cells = {name: column[order] for name, column in cells.items()}
-    cells["name"] = _numbered(cells["name"])
+    cells["name"] = vocab.numbered(cells["name"])
     truth = inject(cells, sites, chosen, rng=rng, divisions=divisions, boundaries=boundaries)
-    records = pl.DataFrame({f: pl.Series(f, cells[f].tolist(), dtype=pl.String)
-                            for f in FIELD_NAMES})
+    records = pl.DataFrame([vocab.column(f, cells[f]) for f in FIELD_NAMES])
     if records["device_id"].n_unique() != cameras:
         raise AssertionError("synthetic device IDs are not unique")
     return Estate(records, truth)
@@ -163,8 +122,11 @@ class _Where:
     city: Ints  # position in _Atlas.cities
     county: Ints  # position in _Atlas.counties
     highway: npt.NDArray[np.bool_]  # region-level expressway camera somewhere in Guangxi
-    centre: Codes  # the ID's centre: region, city or county code
+    centre: Ints  # the ID's centre: region, city or county code (6 digits)
     grass: Ints  # township/village code as an integer, 0 above township level
+
+    def take(self, order: Rows) -> _Where:
+        return _Where(*(getattr(self, f.name)[order] for f in fields(self)))
 
 
 def _place(n: int, rng: np.random.Generator, atlas: _Atlas, bnd: Boundaries,
@@ -198,10 +160,10 @@ def _place(n: int, rng: np.random.Generator, atlas: _Atlas, bnd: Boundaries,
                 grass_int[rows] = options[rng.integers(0, len(options), len(rows))]
             elif k >= 0:
                 level[rows] = 2  # a county without townships/villages on file
-    grass = np.where(level >= 3, grass_int.astype(str), "")
     city_code, county_code = atlas.cities[city], atlas.counties[county]
-    admin = np.select([level == 0, level == 1, level == 2], ["450000", city_code, county_code],
-                      grass)
+    city_int, county_int = city_code.astype(np.int64), county_code.astype(np.int64)
+    admin = vocab.digits(np.select([level == 0, level == 1, level == 2],
+                                   [450_000, city_int, county_int], grass_int))
     sample = np.where(level == 1, -1 - city, county)  # city polygon for city-level cameras
     lon, lat = np.empty(n), np.empty(n)
     style = rng.choice(len(COORDINATE_WEIGHTS), n, p=COORDINATE_WEIGHTS)
@@ -218,11 +180,13 @@ def _place(n: int, rng: np.random.Generator, atlas: _Atlas, bnd: Boundaries,
     county_code = np.where((level == 1) & (found != ""), found, county_code)
     county = np.searchsorted(atlas.counties, county_code).astype(np.int64)
     centre = np.select([level == 0, (level == 1) | (rng.random(n) < 0.1)],
-                       ["450000", city_code], county_code)  # 10 %: on the city's platform
-    cells = {"admin_code": admin.astype(object), "longitude": texts[0], "latitude": texts[1],
-             "grassroots_code": np.where(level >= 3, grass.astype(object), pick_empty(rng, n))}
-    return (_Where(level, city, county, highway, centre, np.where(level >= 3, grass_int, 0)),
-            Sites(level, city_code, county_code, admin, lon, lat), cells)
+                       [450_000, city_int], county_code.astype(np.int64))  # 10 %: city platform
+    cells = {"admin_code": admin.copy(), "longitude": texts[0], "latitude": texts[1],
+             "grassroots_code": np.where(level >= 3, admin, pick_empty(rng, n))}
+    order = np.argsort(centre, kind="stable")  # rows grouped by platform, as a platform exports
+    where = _Where(level, city, county, highway, centre, np.where(level >= 3, grass_int, 0))
+    sites = Sites(level, city_code, county_code, admin, centre, lon, lat)
+    return where.take(order), sites.take(order), {k: v[order] for k, v in cells.items()}
 
 
 def _context(where: _Where, sites: Sites, atlas: _Atlas, div: Divisions,
@@ -264,11 +228,12 @@ def _context(where: _Where, sites: Sites, atlas: _Atlas, div: Divisions,
         "full": lookup(full, lambda c: div.full_name(str(c))),
         "area": np.select([where.level == 0, where.level == 1], ["", city], county),
         "road": road, "road2": road2, "street": pick(vocab.TOWN_STREETS),
-        "dir": pick(vocab.DIRECTIONS), "num": rng.integers(1, 400, n).astype(str).astype(object),
-        "ord": pick(vocab.CHINESE_ORDINALS), "estate": pick(vocab.ESTATES),
+        "dir": pick(vocab.DIRECTIONS), "num": vocab.digits(rng.integers(1, 400, n)),
+        "cam": pick(vocab.CAMERA_QUALIFIERS), "ord": pick(vocab.CHINESE_ORDINALS),
+        "estate": pick(vocab.ESTATES),
         "tail": pick(vocab.ADDRESS_TAILS), "highway": pick(vocab.HIGHWAYS),
-        "km": rng.integers(1, 900, n).astype(str).astype(object),
-        "metre": np.char.zfill(rng.integers(0, 1000, n).astype(str), 3).astype(object),
+        "km": vocab.digits(rng.integers(1, 900, n)),
+        "metre": vocab.digits(rng.integers(0, 1000, n), 3),
         "updown": pick(("上行", "下行")), "owner": np.where(where.level == 1, city, county),
         "district": districts[where.county].astype(object),
     }
@@ -288,7 +253,7 @@ def _describe(cells: dict[str, Texts], where: _Where, c: dict[str, Texts],
             place[rows] = np.array(list(mix))[rng.choice(len(mix), len(rows),
                                                          p=list(mix.values()))]
     c["venue"], c["spot"] = np.full(n, "", dtype=object), np.full(n, "", dtype=object)
-    named = (where.level <= 1) | ((where.level == 2) & (place == vocab.SCENIC))  # famous venues
+    named = where.level <= 1  # region and city cameras: the famous venues
     venue_key = np.select([~named, where.level == 0], [99, 14], where.city)
     for key, rows in groups(place * 100 + venue_key):
         t, v = divmod(key, 100)
@@ -306,19 +271,15 @@ def _describe(cells: dict[str, Texts], where: _Where, c: dict[str, Texts],
         table = vocab.NAME_TEMPLATES[_GROUPS[g]]
         t = t if t in table else vocab.ROAD
         place[rows] = t
-        template[rows] = _ids(table[t], catalog)[rng.integers(0, len(table[t]), len(rows))]
+        ids = vocab.template_ids(table[t], catalog)
+        template[rows] = ids[rng.integers(0, len(ids), len(rows))]
         spots = vocab.SPOTS.get(t, ("",))
         c["spot"][rows] = np.array(spots, dtype=object)[rng.integers(0, len(spots), len(rows))]
-    cells["name"] = fill_each(template, list(catalog), c)
+    cells["name"] = fill_each(template, [t + "{cam}" for t in catalog], c)
     cells["address"] = fill_each(group, [vocab.ADDRESS_TEMPLATES[g] for g in _GROUPS], c)
     cells["place_type"] = np.array(vocab.PLACE_TYPES, dtype=object)[place]
     _own(cells, where, c, place, rng=rng)
     _equip(cells, where, place, rng=rng)
-
-
-def _ids(templates: Sequence[str], catalog: dict[str, int]) -> Ints:
-    """Positions of ``templates`` in a growing catalogue: records carry template numbers."""
-    return np.array([catalog.setdefault(t, len(catalog)) for t in templates], dtype=np.int64)
 
 
 def _city_code(position: int) -> str:
@@ -345,9 +306,9 @@ def _own(cells: dict[str, Texts], where: _Where, c: dict[str, Texts], place: Int
                 table = vocab.REGION_OTHER if d == "region" else vocab.OTHER_DEPARTMENTS
                 fallback = vocab.REGION_URBAN if d == "region" else vocab.URBAN_MANAGEMENT
                 owner, industry[rows[sub]] = table.get(t, fallback)
-                template[rows[sub]] = _ids((owner,), catalog)[0]
+                template[rows[sub]] = vocab.template_ids((owner,), catalog)[0]
         else:
-            template[rows] = _ids((vocab.DEPARTMENTS[d][k],), catalog)[0]
+            template[rows] = vocab.template_ids((vocab.DEPARTMENTS[d][k],), catalog)[0]
             codes, p = vocab.INDUSTRIES[k]
             industry[rows] = np.array(codes, dtype=object)[rng.choice(len(codes), len(rows), p=p)]
     cells["department"] = fill_each(template, list(catalog), c)
@@ -355,28 +316,30 @@ def _own(cells: dict[str, Texts], where: _Where, c: dict[str, Texts], place: Int
     for k, rows in groups(kind):
         codes, p = vocab.NETWORKS[_KINDS[k]]
         network[rows] = np.array(codes, dtype=object)[rng.choice(len(codes), len(rows), p=p)]
-    type_code = np.where(rng.random(n) < 0.9, "132", "131").astype(object)
+    type_code = np.where(rng.random(n) < 0.9, 132, 131)
     serial = np.empty(n, dtype=np.int64)
-    for _, rows in groups(where.centre.astype(np.int64)):
-        serial[rows] = rng.permutation(len(rows)) + 1  # numbered per platform from 1
-    cells["device_id"] = (np.char.ljust(where.centre, 8, "0").astype(object) + industry
-                          + type_code + network
-                          + np.char.zfill(serial.astype(str), 6).astype(object))
+    for _, rows in groups(where.centre):
+        serial[rows] = np.arange(1, len(rows) + 1)  # numbered per platform, in row order
+    cells["device_id"] = np.array([  # DeviceId.compose's layout, built in bulk
+        f"{c}00{i}{t}{w}{s:06d}" for c, i, t, w, s in zip(
+            where.centre.tolist(), industry.tolist(), type_code.tolist(), network.tolist(),
+            serial.tolist(), strict=True)], dtype=object)
     slot = rng.choice(len(vocab.CARRIER_WEIGHTS), n, p=vocab.CARRIER_WEIGHTS)
     firm = (where.city * 2 + slot - 4) % len(vocab.LOCAL_FIRMS)  # two local firms per city
     unit = np.where(slot < 4, slot, len(vocab.CARRIERS) + firm)
     cells["maintenance_unit"] = fill_each(unit, (*vocab.CARRIERS, *vocab.LOCAL_FIRMS), c)
-    mobile = np.char.add(np.char.add("1", rng.choice(list("3456789"), n)),
-                         np.char.zfill(rng.integers(0, 10**9, n).astype(str), 9))
-    area = lookup(where.city, lambda k: vocab.AREA_CODES[_city_code(k)]).astype(str)
-    landline = np.char.add(np.char.add(area, "-"),
-                           rng.integers(2_000_000, 9_000_000, n).astype(str))
-    cells["maintenance_contact"] = np.where(rng.random(n) < 0.6, mobile, landline).astype(object)
+    second, rest = rng.choice(list("3456789"), n).tolist(), rng.integers(0, 10**9, n).tolist()
+    area = lookup(where.city, lambda k: vocab.AREA_CODES[_city_code(k)]).tolist()
+    local, is_mobile = rng.integers(2_000_000, 9_000_000, n).tolist(), rng.random(n) < 0.6
+    cells["maintenance_contact"] = np.array([
+        f"1{a}{b:09d}" if m else f"{c}-{d}"
+        for a, b, c, d, m in zip(second, rest, area, local, is_mobile.tolist(), strict=True)],
+        dtype=object)
     classes = np.empty(n, dtype=np.int64)
     for t, rows in groups(place):
         classes[rows] = rng.choice(3, len(rows), p=vocab.POINT_CLASS_MIX[t]) + 1
-    cells["point_class"] = np.where(rng.random(n) < 0.5, classes.astype(str),
-                                    np.array(["", "一类", "二类", "三类"])[classes]).astype(object)
+    written = np.array(["", "1", "2", "3", "", "一类", "二类", "三类"], dtype=object)
+    cells["point_class"] = written[classes + 4 * (rng.random(n) < 0.5)]
 
 
 def _equip(cells: dict[str, Texts], where: _Where, place: Ints, *,
@@ -407,22 +370,5 @@ def _equip(cells: dict[str, Texts], where: _Where, place: Ints, *,
     secrecy = np.array(["0", "不涉密", "1", "涉密"], dtype=object)
     cells["secrecy"] = np.where(rng.random(n) < 0.925, secrecy[rng.choice(4, n, p=(
         0.92, 0.06, 0.015, 0.005))], pick_empty(rng, n))
-    for field in ("name", "address", "department", "maintenance_unit", "longitude", "latitude"):
-        stray = np.flatnonzero(rng.random(n) < 0.02)  # a space (or an ideographic one) typed
-        pad = np.array([" ", "  ", "\u3000"], dtype=object)[rng.integers(0, 3, len(stray))]
-        cells[field][stray] = np.where(rng.random(len(stray)) < 0.5, pad + cells[field][stray],
-                                       cells[field][stray] + pad)
-
-
-def _numbered(names: Texts) -> Texts:
-    """Make names unique the way catalogs do: the second "…东向西" becomes "…东向西2".
-
-    Base names never end in a digit, so base + number cannot collide with another base."""
-    seen: dict[str, int] = {}
-    out = names.copy()
-    for i, name in enumerate(names.tolist()):
-        base = name.strip()
-        k = seen[base] = seen.get(base, 0) + 1
-        if k > 1:
-            out[i] = f"{base}{k}"
-    return out
+    pad_strays(cells, ("name", "address", "department", "maintenance_unit", "longitude",
+                       "latitude"), rng)

@@ -18,8 +18,10 @@ from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
+import polars as pl
 
 Texts = npt.NDArray[np.object_]
+Ints = npt.NDArray[np.int64]
 
 #: 2020 census population (万人) per prefecture-level city: what the camera counts follow.
 CITY_POPULATION: Final[Mapping[str, int]] = {
@@ -111,6 +113,8 @@ TOWN_STREETS: Final[tuple[str, ...]] = (
     "东街", "西街", "南街", "北街", "新华街", "车站路", "解放街",
 )
 
+#: What clerks add to tell cameras at one spot apart (dome, bullet, face capture, high point).
+CAMERA_QUALIFIERS: Final[tuple[str, ...]] = ("", "", "", "", "球机", "枪机", "人脸", "高点")
 DIRECTIONS: Final[tuple[str, ...]] = (
     "东向西", "西向东", "南向北", "北向南", "东北角", "东南角", "西北角", "西南角", "全景",
     "东侧", "西侧", "南侧", "北侧", "由东往西", "由南往北", "出口", "入口",
@@ -143,7 +147,7 @@ SPOTS: Final[Mapping[int, tuple[str, ...]]] = {
     SHOPPING: ("东入口", "西入口", "南入口", "北入口", "中段", "路口"),
     ESTATE: ("东门", "西门", "南门", "北门", "正门", "地下车库入口", "侧门"),
     PARK: ("正门", "东门", "西门", "南门", "北门", "湖边", "广场"),
-    DOCK: ("码头入口", "候船厅", "售票厅", "停车场", "码头"),
+    DOCK: ("入口", "候船厅", "售票厅", "停车场", "栈桥"),
 }
 
 #: Well-known venues per city; a city without one for a type falls back to road crossings
@@ -205,7 +209,8 @@ NAME_TEMPLATES: Final[Mapping[str, Mapping[int, tuple[str, ...]]]] = {
         MARKET: ("{area}{road}农贸市场{spot}", "{area}中心农贸市场{spot}"),
         GOVERNMENT: ("{area}人民政府{spot}", "{area}行政中心{spot}", "{area}政务服务中心{spot}"),
         HOSPITAL: ("{area}人民医院{spot}", "{area}中医医院{spot}", "{area}妇幼保健院{spot}"),
-        SHOPPING: ("{area}{road}商业街{spot}", "{area}步行街{spot}"),
+        SHOPPING: ("{area}{road}商业街{spot}", "{area}{road}步行街{spot}"),
+        SCENIC: ("{cshort}风景区{spot}", "{cshort}森林公园{spot}", "{area}{estate}景区{spot}"),
         ESTATE: ("{area}{estate}{spot}",),
         PARK: ("{area}人民公园{spot}", "{area}滨江公园{spot}"),
     },
@@ -399,3 +404,36 @@ def lookup(keys: npt.NDArray[Any], table: Mapping[Any, str] | Callable[[Any], st
     uniq, inverse = factorize(keys)
     get = table if callable(table) else (lambda k: table.get(k, ""))
     return np.array([get(k) for k in uniq] or [""], dtype=object)[inverse]
+
+
+def numbered(names: Texts) -> Texts:
+    """Make names unique the way catalogs do: the second "…东向西" becomes "…东向西2".
+
+    Base names never end in a digit, so base + number cannot collide with another base."""
+    seen: dict[str, int] = {}
+    out = names.copy()
+    for i, name in enumerate(names.tolist()):
+        base = name.strip()
+        k = seen[base] = seen.get(base, 0) + 1
+        if k > 1:
+            out[i] = f"{base}{k}"
+    return out
+
+
+def column(name: str, values: Texts) -> pl.Series:
+    """A String column; the fast path reads the object array, a leading None needs a list."""
+    column = pl.Series(name, values)
+    return column if column.dtype == pl.String else pl.Series(name, values.tolist(),
+                                                              dtype=pl.String)
+
+
+def digits(values: Ints, width: int = 0) -> Texts:
+    """Integers as text cells, zero-padded to ``width`` (numpy's int-to-str is slower)."""
+    texts = map(str, values.tolist()) if width == 0 else (
+        str(v).zfill(width) for v in values.tolist())
+    return np.array(list(texts), dtype=object)
+
+
+def template_ids(templates: Sequence[str], catalog: dict[str, int]) -> Ints:
+    """Positions of ``templates`` in a growing catalogue: records carry template numbers."""
+    return np.array([catalog.setdefault(t, len(catalog)) for t in templates], dtype=np.int64)
