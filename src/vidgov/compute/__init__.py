@@ -1,0 +1,1 @@
+"""Running work: the local executor, supervision of long-running tasks, and (later) Ray."""
