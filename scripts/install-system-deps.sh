@@ -19,6 +19,19 @@ set -euo pipefail
 PACKAGES=(
     postgresql          # Debian 12: PostgreSQL 15 server (initdb, pg_ctl, postgres)
     postgresql-contrib  # extensions such as pg_trgm, citext, pgcrypto
+    # The simulated RTSP camera fleet (vidgov.simulate.rtsp_server) runs GStreamer's RTSP
+    # server under Debian's Python 3 with its GObject bindings; ffprobe is the probe baseline.
+    python3-gi
+    gir1.2-gstreamer-1.0
+    gir1.2-gst-plugins-base-1.0
+    gir1.2-gst-rtsp-server-1.0
+    gstreamer1.0-plugins-base   # videotestsrc, videoconvert, videoscale, audiotestsrc
+    gstreamer1.0-plugins-good   # rtph264pay, videobox, videobalance, videoflip
+    gstreamer1.0-plugins-bad    # h264parse, gaussianblur
+    gstreamer1.0-plugins-ugly   # x264enc
+    gstreamer1.0-x              # its Pango plugin: textoverlay burns in the OSD clock
+    fonts-dejavu-core           # a font for that clock
+    ffmpeg                      # ffprobe: the one-process-per-camera baseline in benchmarks
 )
 
 log() { printf '[install-system-deps] %s\n' "$*" >&2; }

@@ -1,0 +1,203 @@
+"""Probe cameras stage by stage: protocol (asyncio), then decode (a thread pool), then verdict.
+
+The protocol stage costs a few milliseconds of one core per camera, so thousands run
+concurrently on one event loop; only cameras that pass it are decoded, in a bounded thread pool
+(FFmpeg releases the GIL while it waits and decodes). Every stage has a timeout, so a sweep's
+duration is bounded by ``len(targets) / concurrency`` times the worst case of one probe, however
+the cameras behave.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import itertools
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Executor, ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from vidgov.domain.urls import redact_url
+from vidgov.probing.address import (
+    StreamAddress,
+    StreamProtocol,
+    UnsupportedAddress,
+    parse_address,
+)
+from vidgov.probing.frames import DecodeOutcome, FrameWindow, read_window
+from vidgov.probing.http import HttpTransport
+from vidgov.probing.results import (
+    FaultCode,
+    PictureFault,
+    ProbeResult,
+    ProbeTimeouts,
+    ProtocolOutcome,
+)
+from vidgov.probing.rtsp import RtspTransport
+
+log = logging.getLogger(__name__)
+
+#: Diagnoses a window of frames (the quality package plugs in here): findings that matter to
+#: playability, each saying whether it blocks use (black, no signal) or not (slight blur).
+WindowDiagnoser = Callable[[FrameWindow], Sequence[PictureFault]]
+#: Receives each decoded window, e.g. to keep it for a later, heavier diagnosis.
+WindowSink = Callable[["ProbeTarget", FrameWindow], None]
+
+
+@dataclass(frozen=True)
+class ProbeTarget:
+    """A camera to probe: its stream address and, when known, its GB/T 28181 device ID."""
+
+    url: str = field(repr=False)
+    device_id: str | None = None
+
+    def __repr__(self) -> str:
+        return f"ProbeTarget(url={redact_url(self.url)!r}, device_id={self.device_id!r})"
+
+
+@dataclass(frozen=True)
+class ProbeOptions:
+    """How deep a probe goes.
+
+    ``decode``: after the protocol stage, decode a first frame and a window (False = protocol
+    only: online, not playable-proven). ``window_frames``: frames kept for diagnosis.
+    """
+
+    timeouts: ProbeTimeouts = field(default_factory=ProbeTimeouts)
+    decode: bool = True
+    window_frames: int = 10
+    diagnose: WindowDiagnoser | None = None
+    on_window: WindowSink | None = None
+
+
+_RTSP = RtspTransport()
+_HTTP = HttpTransport()
+
+
+async def probe_async(
+    target: ProbeTarget, options: ProbeOptions | None = None, executor: Executor | None = None
+) -> ProbeResult:
+    """Probe one camera; never raises for a camera's behaviour (the result says what happened)."""
+    options = options or ProbeOptions()
+    probed_at = dt.datetime.now(dt.UTC)
+    try:
+        address = parse_address(target.url)
+    except UnsupportedAddress as error:
+        return _result(
+            target,
+            probed_at,
+            ProtocolOutcome(False, FaultCode.PROTOCOL_ERROR, {}, str(error)),
+            None,
+            (),
+        )
+    transport = _RTSP if address.protocol is StreamProtocol.RTSP else _HTTP
+    protocol = await transport.probe(address, options.timeouts)
+    if protocol.fault is not None or not options.decode:
+        return _result(target, probed_at, protocol, None, ())
+    loop = asyncio.get_running_loop()
+    decoded, findings = await loop.run_in_executor(executor, _decode_and_diagnose, address, options)
+    if decoded.window is not None and options.on_window is not None:
+        options.on_window(target, decoded.window)
+    return _result(target, probed_at, protocol, decoded, findings)
+
+
+def _decode_and_diagnose(
+    address: StreamAddress, options: ProbeOptions
+) -> tuple[DecodeOutcome, tuple[PictureFault, ...]]:
+    """Runs in a worker thread: decoding and diagnosis are the CPU-bound part of a probe."""
+    decoded = read_window(address, options.timeouts, options.window_frames)
+    findings: tuple[PictureFault, ...] = ()
+    if decoded.window is not None and options.diagnose is not None:
+        findings = tuple(options.diagnose(decoded.window))
+    return decoded, findings
+
+
+def _result(
+    target: ProbeTarget,
+    probed_at: dt.datetime,
+    protocol: ProtocolOutcome,
+    decoded: DecodeOutcome | None,
+    findings: tuple[PictureFault, ...],
+) -> ProbeResult:
+    timings: dict[str, float] = dict(protocol.timings_ms)
+    faults: list[str] = [protocol.fault.value] if protocol.fault is not None else []
+    detail = protocol.detail
+    playable = False
+    if decoded is not None:
+        timings.update(decoded.timings_ms)
+        if decoded.fault is not None:
+            faults.append(decoded.fault.value)
+            detail = decoded.detail
+        else:
+            faults.extend(f.code for f in findings)
+            playable = not any(f.blocking for f in findings)
+    result = ProbeResult(
+        device_id=target.device_id,
+        url=target.url,
+        online=protocol.online,
+        playable=playable,
+        faults=tuple(faults),
+        timings_ms=timings,
+        probed_at=probed_at,
+        detail=detail,
+    )
+    log.debug(
+        "probed %s: online=%s playable=%s faults=%s",
+        result.url,
+        result.online,
+        result.playable,
+        ",".join(result.faults) or "-",
+    )
+    return result
+
+
+def probe(target: ProbeTarget | str, options: ProbeOptions | None = None) -> ProbeResult:
+    """Probe one camera from synchronous code (runs its own event loop)."""
+    if isinstance(target, str):
+        target = ProbeTarget(target)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="vidgov-decode") as pool:
+        return asyncio.run(probe_async(target, options, pool))
+
+
+async def probe_many_async(
+    targets: Iterable[ProbeTarget],
+    options: ProbeOptions | None = None,
+    *,
+    concurrency: int = 200,
+    decode_workers: int = 4,
+) -> list[ProbeResult]:
+    """Probe every target with at most ``concurrency`` in flight; results in target order.
+
+    ``concurrency`` bounds open connections (protocol stage); ``decode_workers`` bounds
+    concurrent decoders (threads). Targets are pulled lazily, so a sweep of 250,000 cameras
+    holds ``concurrency`` probes in memory, not 250,000.
+    """
+    if concurrency < 1 or decode_workers < 1:
+        raise ValueError(
+            f"concurrency and decode_workers must be >= 1, got {concurrency}, {decode_workers}"
+        )
+    options = options or ProbeOptions()
+    numbered = enumerate(targets)
+    results: dict[int, ProbeResult] = {}
+    with ThreadPoolExecutor(max_workers=decode_workers, thread_name_prefix="vidgov-decode") as pool:
+
+        async def worker() -> None:
+            for index, target in numbered:
+                results[index] = await probe_async(target, options, pool)
+
+        await asyncio.gather(*(worker() for _ in itertools.repeat(None, concurrency)))
+    return [results[index] for index in range(len(results))]
+
+
+def probe_many(
+    targets: Iterable[ProbeTarget | str],
+    options: ProbeOptions | None = None,
+    *,
+    concurrency: int = 200,
+    decode_workers: int = 4,
+) -> list[ProbeResult]:
+    """Synchronous :func:`probe_many_async` (runs its own event loop)."""
+    wrapped = (ProbeTarget(t) if isinstance(t, str) else t for t in targets)
+    return asyncio.run(
+        probe_many_async(wrapped, options, concurrency=concurrency, decode_workers=decode_workers)
+    )

@@ -1,0 +1,66 @@
+"""Sweeps as operators run them: the real prober plugged into the resumable sweep."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Engine
+
+from vidgov.maintenance.lifecycle import Changes, Policy, update_orders
+from vidgov.probing.probe import ProbeOptions, ProbeTarget, probe_many
+from vidgov.probing.results import ProbeResult
+from vidgov.probing.schedule import targets_for
+from vidgov.probing.sweep import Prober, SweepSummary, SweepTarget, run_sweep
+
+
+@dataclass(frozen=True)
+class StoredProbe:
+    """A probe result as a sweep stores it (always with the catalog's device ID)."""
+
+    device_id: str
+    online: bool
+    playable: bool
+    faults: Sequence[str]
+    probed_at: datetime
+    timings_ms: dict[str, float]
+
+
+def make_prober(options: ProbeOptions, concurrency: int = 200,
+                decode_workers: int = 2) -> Prober:
+    """A batch prober: probes a batch concurrently, in the order given."""
+
+    def prober(batch: Sequence[SweepTarget]) -> list[StoredProbe]:
+        results = probe_many([ProbeTarget(t.url, t.device_id) for t in batch], options,
+                             concurrency=concurrency, decode_workers=decode_workers)
+        return [_stored(t, r) for t, r in zip(batch, results, strict=True)]
+
+    return prober
+
+
+def _stored(target: SweepTarget, result: ProbeResult) -> StoredProbe:
+    return StoredProbe(target.device_id, result.online, result.playable, list(result.faults),
+                       result.probed_at, dict(result.timings_ms))
+
+
+@dataclass(frozen=True)
+class SweepReport:
+    summary: SweepSummary
+    orders: Changes
+
+
+def sweep(
+    engine: Engine, where: Sequence[str], prober: Prober, *, batch_size: int = 500,
+    progress: Callable[[int], None] | None = None, grace: timedelta | None = None,
+    start: Callable[[int], None] | None = None,
+) -> SweepReport:
+    """Sweep a scope (resuming an unfinished sweep of it), then update the work orders."""
+    targets: list[SweepTarget] = targets_for(engine, where)
+    if start is not None:
+        start(len(targets))
+    summary = run_sweep(engine, " ".join(where), targets, prober, batch_size=batch_size,
+                        progress=progress)
+    policy = Policy() if grace is None else Policy(grace=grace)
+    changes = update_orders(engine, datetime.now(UTC), policy)
+    return SweepReport(summary, changes)

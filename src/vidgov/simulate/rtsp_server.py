@@ -1,0 +1,274 @@
+"""The simulated fleet's RTSP server: GStreamer's RTSP server, one shared live pipeline per kind.
+
+This file runs as a *script* under Debian's ``/usr/bin/python3`` (whose ``python3-gi`` has the
+GObject bindings), started by :class:`vidgov.simulate.fleet.Fleet` as a child process. It imports
+only the standard library and ``gi``, so it works under any Python that has ``gi``; the venv
+needs no compiled PyGObject. Why a child process rather than a thread of the caller: the GLib
+main loop and a dozen encoders get their own GIL and their own crash domain, the probes measured
+against the fleet do not share an interpreter with the cameras, and the fleet is stopped by
+closing one pipe (the child exits when its stdin reaches EOF, so it also dies with its parent).
+
+Protocol with the parent (one JSON object a line):
+
+* stdin, first line: the plan ``{"width", "height", "fps", "gop_frames", "mounts": {kind:
+  [path, ...]}, "user", "password"}`` (credentials travel on the pipe, never on a command line).
+* stdout: ``{"port": N}`` once the server listens on 127.0.0.1:N (port chosen by the kernel),
+  or ``{"error": "..."}``.
+* stdin EOF: stop the server and exit 0.
+
+Mount kinds are picture conditions (``normal``, ``black``, ``frozen``, ...) or the protocol
+faults this server can express: ``auth_required`` (RTSPAuth: the anonymous role may see the
+factory but not construct it, so DESCRIBE answers 401), ``no_video`` (audio only),
+``no_keyframe`` (keyframe buffers dropped by a pad probe). A path that is not mounted answers
+404. Every kind is one factory mounted at all of its paths whose media key is the kind, so a
+thousand mounts cost one encoder per kind. Each media answers "not seekable" to the seeking
+query, so the server never seeks the shared live pipeline when a client asks for
+``Range: npt=0-``: a late viewer waits for the next keyframe, as with a real camera.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import json
+import sys
+from typing import Any
+
+#: Picture kinds, each a pipeline that starts from a moving test scene. The scene is SMPTE
+#: bars (three rows of colour and grey patches, black, white, a small patch of snow at the
+#: bottom) scrolling sideways at 3 px a frame, so a healthy picture has colour, edges in both
+#: directions and motion, and each fault takes away or adds one thing. (SMPTE RP 219 bars have
+#: no snow but ignore ``horizontal-speed``: no motion.) ``{caps}`` is the fleet's raw format.
+_PATTERN = "pattern=smpte"
+_SCENE = f"videotestsrc is-live=true {_PATTERN} horizontal-speed=3"
+_CLOCK = (
+    'textoverlay name=osd valignment=top halignment=left font-desc="DejaVu Sans Mono 14" '
+    "shaded-background=true"
+)
+_PICTURES: dict[str, str] = {
+    "normal": f"{_SCENE} ! {{caps}} ! {_CLOCK}",
+    "black": "videotestsrc is-live=true pattern=black ! {caps}",
+    "frozen": (
+        f"videotestsrc num-buffers=1 {_PATTERN} ! {{caps}} ! imagefreeze is-live=true ! {{caps}}"
+    ),
+    "blurred": (
+        f"{_SCENE} ! {{caps}} ! videoscale ! video/x-raw,width={{w10}},height={{h10}} "
+        "! videoscale method=bilinear ! {caps}"
+    ),
+    "occluded": (
+        f"{_SCENE} ! {{caps}} ! videobox name=occlude left={{occ}} fill=black "
+        "! videobox left=-{occ} fill=black ! {caps}"
+    ),
+    "colour_cast": f"{_SCENE} ! {{caps}} ! coloreffects preset=sepia ! videoconvert ! {{caps}}",
+    "noise": "videotestsrc is-live=true pattern=snow ! {caps}",
+    "overexposed": f"{_SCENE} ! {{caps}} ! videobalance brightness=0.55 contrast=0.6",
+    "underexposed": f"{_SCENE} ! {{caps}} ! videobalance brightness=-0.45 contrast=0.35",
+    "shaking": f"{_SCENE} ! {{caps}} ! videobox name=shake border-alpha=1 fill=black ! {{caps}}",
+    "osd_drift": f"{_SCENE} ! {{caps}} ! {_CLOCK}",
+    "auth_required": f"{_SCENE} ! {{caps}}",
+    "no_keyframe": f"{_SCENE} ! {{caps}}",
+}
+
+#: How far the ``osd_drift`` clock is off the wall clock, in seconds (it shows 3 h 25 min early).
+OSD_DRIFT_S = -12_345.0
+#: The burned-in clock's format, as on the cameras the province buys.
+OSD_FORMAT = "%Y-%m-%d %H:%M:%S"
+#: The clock shows Beijing time (UTC+8), as the province's cameras do, whatever this host's zone.
+OSD_UTC_OFFSET = dt.timedelta(hours=8)
+
+
+def _encoder(gop_frames: int) -> str:
+    """x264 tuned for many cheap live streams: no B-frames, fixed GOP, one thread."""
+    return (
+        "videoconvert ! video/x-raw,format=I420 ! x264enc tune=zerolatency speed-preset=ultrafast "
+        f"key-int-max={gop_frames} bitrate=600 threads=1 name=enc ! "
+        "h264parse config-interval=-1 ! rtph264pay name=pay0 pt=96 config-interval=-1"
+    )
+
+
+def _launch(kind: str, plan: dict[str, Any]) -> str:
+    width, height, fps = int(plan["width"]), int(plan["height"]), int(plan["fps"])
+    caps = f"video/x-raw,width={width},height={height},framerate={fps}/1"
+    if kind == "no_video":
+        return (
+            "( audiotestsrc is-live=true wave=sine ! audio/x-raw,rate=8000,channels=1 "
+            "! alawenc ! rtppcmapay name=pay0 pt=8 )"
+        )
+    picture = _PICTURES[kind].format(
+        caps=caps, w10=max(width // 10, 8), h10=max(height // 10, 8), occ=int(width * 0.6)
+    )
+    return f"( {picture} ! {_encoder(int(plan['gop_frames']))} )"
+
+
+def main() -> int:  # noqa: PLR0915 - one composition root for the child process
+    """Serve the plan read from stdin until stdin closes; returns the exit status."""
+    # Imported by name so that type checkers of the venv, which has no ``gi``, see ``Any``.
+    gi = importlib.import_module("gi")
+    for namespace in ("Gst", "GstRtsp", "GstRtspServer"):
+        gi.require_version(namespace, "1.0")
+    GLib, Gst, GstRtsp, GstRtspServer = (  # noqa: N806 - the bindings' own names
+        importlib.import_module(f"gi.repository.{name}")
+        for name in ("GLib", "Gst", "GstRtsp", "GstRtspServer")
+    )
+
+    Gst.init(None)
+    plan: dict[str, Any] = json.loads(sys.stdin.readline())
+
+    factory_base: Any = GstRtspServer.RTSPMediaFactory
+
+    class KindFactory(factory_base):  # type: ignore[misc]
+        """One factory per kind, mounted at every path of that kind, one media for them all."""
+
+        def __init__(self, kind: str) -> None:
+            super().__init__()
+            self.kind = kind
+            self.set_launch(_launch(kind, plan))
+            self.set_shared(True)
+            # A camera keeps streaming when nobody watches; a new viewer joins mid-GOP.
+            self.set_suspend_mode(GstRtspServer.RTSPSuspendMode.NONE)
+            self.set_eos_shutdown(False)
+            self.set_stop_on_disconnect(False)
+            self.set_latency(0)
+            self.set_protocols(GstRtsp.RTSPLowerTrans.TCP | GstRtsp.RTSPLowerTrans.UDP)
+
+        def do_gen_key(self, url: Any) -> str:
+            return self.kind
+
+        def do_configure(self, media: Any) -> None:
+            GstRtspServer.RTSPMediaFactory.do_configure(self, media)
+            element = media.get_element()
+            _refuse_seeking(element)
+            if self.kind == "no_keyframe":
+                _drop_keyframes(element)
+            if self.kind in {"normal", "osd_drift"}:
+                _run_clock(element, OSD_DRIFT_S if self.kind == "osd_drift" else 0.0)
+            if self.kind == "shaking":
+                _shake(element)
+
+    def _refuse_seeking(element: Any) -> None:
+        def on_query(pad: Any, info: Any) -> Any:
+            query = info.get_query()
+            if query is not None and query.type == Gst.QueryType.SEEKING:
+                # A new seeking query already says "not seekable"; answering it untouched is
+                # enough (PyGObject cannot make a probed query writable to set it again).
+                return Gst.PadProbeReturn.HANDLED
+            return Gst.PadProbeReturn.OK
+
+        pay = element.get_by_name("pay0")
+        pay.get_static_pad("src").add_probe(Gst.PadProbeType.QUERY_UPSTREAM, on_query)
+
+    def _drop_keyframes(element: Any) -> None:
+        def on_buffer(pad: Any, info: Any) -> Any:
+            buffer = info.get_buffer()
+            if not buffer.has_flags(Gst.BufferFlags.DELTA_UNIT):
+                return Gst.PadProbeReturn.DROP
+            return Gst.PadProbeReturn.OK
+
+        element.get_by_name("enc").get_static_pad("src").add_probe(
+            Gst.PadProbeType.BUFFER, on_buffer
+        )
+
+    def _run_clock(element: Any, offset_s: float) -> None:
+        osd = element.get_by_name("osd")
+
+        def tick() -> bool:
+            now = dt.datetime.now(dt.UTC) + OSD_UTC_OFFSET
+            shown = now + dt.timedelta(seconds=offset_s)
+            osd.set_property("text", shown.strftime(OSD_FORMAT))
+            return True
+
+        tick()
+        GLib.timeout_add(200, tick)
+
+    def _shake(element: Any) -> None:
+        box = element.get_by_name("shake")
+        state = {"n": 0}
+        # A deterministic, jerky walk of up to 14 px: what a camera on a swaying pole shows.
+        offsets = [(7, -5), (-9, 4), (12, 9), (-4, -12), (14, 2), (-13, 7), (3, -9), (-7, 13)]
+
+        def on_buffer(pad: Any, info: Any) -> Any:
+            dx, dy = offsets[state["n"] % len(offsets)]
+            state["n"] += 1
+            box.set_property("left", dx)
+            box.set_property("right", -dx)
+            box.set_property("top", dy)
+            box.set_property("bottom", -dy)
+            return Gst.PadProbeReturn.OK
+
+        box.get_static_pad("sink").add_probe(Gst.PadProbeType.BUFFER, on_buffer)
+
+    server = GstRtspServer.RTSPServer()
+    server.set_address("127.0.0.1")
+    server.set_service("0")
+    server.set_backlog(1024)
+    # Clients get their own threads (and main contexts): DESCRIBE storms use both cores.
+    server.get_thread_pool().set_max_threads(4)
+
+    auth = GstRtspServer.RTSPAuth()
+    anonymous = GstRtspServer.RTSPToken()
+    anonymous.set_string(GstRtspServer.RTSP_TOKEN_MEDIA_FACTORY_ROLE, "anonymous")
+    auth.set_default_token(anonymous)
+    viewer = GstRtspServer.RTSPToken()
+    viewer.set_string(GstRtspServer.RTSP_TOKEN_MEDIA_FACTORY_ROLE, "viewer")
+    auth.add_basic(
+        GstRtspServer.RTSPAuth.make_basic(str(plan["user"]), str(plan["password"])), viewer
+    )
+    server.set_auth(auth)
+
+    mounts = server.get_mount_points()
+    factories: dict[str, Any] = {}
+    for kind, paths in plan["mounts"].items():
+        factory = KindFactory(kind)
+        factory.add_role_from_structure(
+            Gst.Structure.new_from_string(
+                f"anonymous, media.factory.access=(boolean)true, "
+                f"media.factory.construct=(boolean){str(kind != 'auth_required').lower()}"
+            )
+        )
+        factory.add_role_from_structure(
+            Gst.Structure.new_from_string(
+                "viewer, media.factory.access=(boolean)true, media.factory.construct=(boolean)true"
+            )
+        )
+        factories[kind] = factory
+        for path in paths:
+            mounts.add_factory(path, factory)
+
+    loop = GLib.MainLoop()
+    if server.attach(None) == 0:
+        print(json.dumps({"error": "could not listen on 127.0.0.1"}), flush=True)
+        return 1
+
+    def on_stdin(channel: Any, condition: Any) -> bool:
+        loop.quit()
+        return False
+
+    GLib.io_add_watch(
+        GLib.IOChannel.unix_new(sys.stdin.fileno()),
+        GLib.PRIORITY_DEFAULT,
+        GLib.IOCondition.IN | GLib.IOCondition.HUP | GLib.IOCondition.ERR,
+        on_stdin,
+    )
+    # Sessions of probes that vanish without TEARDOWN are reaped, or a sweep leaks them.
+    pool = server.get_session_pool()
+    GLib.timeout_add_seconds(2, lambda: pool.cleanup() >= 0)
+    port = server.get_bound_port()
+    # Prepare each kind's shared media now and hold it: the camera streams whether anyone
+    # watches or not, and the last viewer leaving does not tear the pipeline down.
+    held = []
+    for kind, factory in factories.items():
+        path = plan["mounts"][kind][0]
+        _, url = GstRtsp.RTSPUrl.parse(f"rtsp://127.0.0.1:{port}{path}")
+        media = factory.construct(url)
+        thread = server.get_thread_pool().get_thread(
+            GstRtspServer.RTSPThreadType.MEDIA, GstRtspServer.RTSPContext()
+        )
+        media.prepare(thread)
+        held.append(media)
+    print(json.dumps({"port": port}), flush=True)
+    loop.run()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
