@@ -20,7 +20,7 @@ from vidgov.probing.rates import RateBy
 from vidgov.probing.results import ProbeTimeouts
 from vidgov.probing.schedule import Schedule, run_worker
 from vidgov.services.health import rates
-from vidgov.services.sweeps import make_prober, sweep
+from vidgov.services.sweeps import make_prober, picture_diagnoser, sweep
 
 
 def sweep_command(
@@ -37,11 +37,14 @@ def sweep_command(
     batch_size: Annotated[int, typer.Option(
         min=1, help="Cameras per stored batch: a killed sweep re-probes at most one batch.")]
     = 500,
+    osd: Annotated[bool, typer.Option(
+        help="Read each picture's OSD clock for clock drift (OCR, ~25 ms a camera).")] = True,
 ) -> None:
     """巡检 Probe every camera of the scope: online, playable, picture faults; resumable."""
     engine = state(ctx).engine()
     options = ProbeOptions(decode=decode,
-                           timeouts=ProbeTimeouts(connect_s=timeout, rtsp_s=timeout))
+                           timeouts=ProbeTimeouts(connect_s=timeout, rtsp_s=timeout),
+                           diagnose=picture_diagnoser(read_clock=osd) if decode else None)
     prober = make_prober(options, concurrency)
     progress = Progress(TextColumn("巡检 sweep"), BarColumn(), MofNCompleteColumn(),
                         TimeElapsedColumn(), console=stderr(), disable=as_json)
@@ -86,5 +89,6 @@ def worker_command(
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    run_worker(engine, schedules, make_prober(ProbeOptions(), concurrency), stop,
+    options = ProbeOptions(diagnose=picture_diagnoser())
+    run_worker(engine, schedules, make_prober(options, concurrency), stop,
                after_sweep=lambda at: update_orders(engine, at))

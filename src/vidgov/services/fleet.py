@@ -15,12 +15,16 @@ from vidgov.catalog.importer import import_catalog
 from vidgov.simulate.estate import synthesize
 from vidgov.simulate.fleet import PICTURE_CONDITIONS, Condition, FleetCamera
 
+#: The picture conditions whose diagnosis blocks use (see ``services.sweeps.BLOCKING``).
+UNPLAYABLE_PICTURES: frozenset[Condition] = frozenset(
+    {Condition.BLACK, Condition.FROZEN, Condition.OCCLUDED})
+
 #: Conditions a probe cannot reach at the protocol level.
 OFFLINE: frozenset[Condition] = frozenset({Condition.PORT_CLOSED, Condition.HANG})
 
 
 def expected_state(
-    condition: Condition, blocking: Iterable[Condition] = ()
+    condition: Condition, blocking: Iterable[Condition] = UNPLAYABLE_PICTURES
 ) -> tuple[bool, bool]:
     """(online, playable) a correct sweep reports for a camera in ``condition``.
 
@@ -33,7 +37,7 @@ def expected_state(
 
 def register_fleet(
     engine: Engine, cameras: list[FleetCamera], seed: int = 1,
-    blocking: Iterable[Condition] = (),
+    blocking: Iterable[Condition] = UNPLAYABLE_PICTURES,
 ) -> pl.DataFrame:
     """Catalog records for the fleet (a clean synthetic estate pointing at its mounts) and the
     manifest: device_id, stream_url, condition, expected online and playable."""

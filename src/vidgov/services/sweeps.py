@@ -9,10 +9,13 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine
 
 from vidgov.maintenance.lifecycle import Changes, Policy, update_orders
-from vidgov.probing.probe import ProbeOptions, ProbeTarget, probe_many
-from vidgov.probing.results import ProbeResult
+from vidgov.probing.frames import FrameWindow as DecodedWindow
+from vidgov.probing.probe import ProbeOptions, ProbeTarget, WindowDiagnoser, probe_many
+from vidgov.probing.results import PictureFault, ProbeResult
 from vidgov.probing.schedule import targets_for
 from vidgov.probing.sweep import Prober, SweepSummary, SweepTarget, run_sweep
+from vidgov.quality import FrameWindow, QualityFault, QualityThresholds, diagnose
+from vidgov.quality.osd import ClockReader, RapidOcrClockReader
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,31 @@ class StoredProbe:
     faults: Sequence[str]
     probed_at: datetime
     timings_ms: dict[str, float]
+
+
+#: Picture faults that make a camera unplayable: nothing to see (black, no signal), not live
+#: (frozen), or the view blocked (occlusion). The others are reported and make work orders,
+#: but the video still serves its purpose.
+BLOCKING: frozenset[QualityFault] = frozenset(
+    {QualityFault.NO_SIGNAL, QualityFault.FROZEN, QualityFault.OCCLUSION})
+
+
+def picture_diagnoser(
+    thresholds: QualityThresholds | None = None, read_clock: bool = True
+) -> WindowDiagnoser:
+    """The quality diagnosis as a probe calls it; the OSD clock model loads on first use."""
+    limits = thresholds or QualityThresholds()
+    clock: ClockReader | None = RapidOcrClockReader() if read_clock else None
+
+    def diagnose_window(window: DecodedWindow) -> list[PictureFault]:
+        if len(window.pts_s) > 1 and (window.pts_s[1:] > window.pts_s[:-1]).all():
+            frames = FrameWindow(window.frames_bgr, window.pts_s)
+        else:  # a stream without usable timestamps: assume its nominal rate
+            frames = FrameWindow.at_fps(window.frames_bgr, window.fps or 10.0)
+        found = diagnose(frames, limits, window.captured_at, clock=clock)
+        return [PictureFault(d.code.value, d.code in BLOCKING) for d in found]
+
+    return diagnose_window
 
 
 def make_prober(options: ProbeOptions, concurrency: int = 200,

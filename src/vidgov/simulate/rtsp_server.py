@@ -56,12 +56,13 @@ _PICTURES: dict[str, str] = {
         "! videoscale method=bilinear ! {caps}"
     ),
     "occluded": (
-        f"{_SCENE} ! {{caps}} ! videobox name=occlude left={{occ}} fill=black "
-        "! videobox left=-{occ} fill=black ! {caps}"
+        # a green tarp over the left 60 %: a flat cover, not a dark picture
+        f"{_SCENE} ! {{caps}} ! videobox name=occlude left={{occ}} fill=green "
+        "! videobox left=-{occ} fill=green ! {caps}"
     ),
     "colour_cast": f"{_SCENE} ! {{caps}} ! coloreffects preset=sepia ! videoconvert ! {{caps}}",
     "noise": "videotestsrc is-live=true pattern=snow ! {caps}",
-    "overexposed": f"{_SCENE} ! {{caps}} ! videobalance brightness=0.55 contrast=0.6",
+    "overexposed": f"{_SCENE} ! {{caps}} ! videobalance brightness=0.9 contrast=0.6",
     "underexposed": f"{_SCENE} ! {{caps}} ! videobalance brightness=-0.45 contrast=0.35",
     "shaking": f"{_SCENE} ! {{caps}} ! videobox name=shake border-alpha=1 fill=black ! {{caps}}",
     "osd_drift": f"{_SCENE} ! {{caps}} ! {_CLOCK}",
