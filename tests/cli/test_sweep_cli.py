@@ -95,3 +95,23 @@ def test_sigkill_mid_sweep_then_resume_loses_and_repeats_nothing(
 def _stored(engine: object) -> int:
     with Session(engine) as session:  # type: ignore[call-overload]
         return int(session.scalar(select(func.count()).select_from(ProbeRecord)) or 0)
+
+
+def test_worker_sweeps_on_schedule_and_stops_on_sigterm(database_url: str,
+                                                         tmp_path: Path) -> None:
+    with Fleet.from_mix(6, {Condition.NORMAL: 1, Condition.PORT_CLOSED: 1}, seed=2) as small:
+        engine = open_store(database_url)
+        register_fleet(engine, small.cameras, seed=4)
+        env = {**os.environ, "VIDGOV_DATABASE_URL": database_url}
+        process = subprocess.Popen(
+            [sys.executable, "-m", "vidgov", "worker", "--every", "60"], env=env, cwd=tmp_path,
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 90
+        while _stored(engine) < 6 and time.monotonic() < deadline:
+            time.sleep(0.3)
+        process.send_signal(signal.SIGTERM)
+        _, log = process.communicate(timeout=30)
+        assert process.returncode == 0, log
+        assert _stored(engine) == 6
+        assert "sweep 1" in log
+        engine.dispose()

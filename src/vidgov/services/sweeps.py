@@ -13,7 +13,7 @@ from vidgov.probing.frames import FrameWindow as DecodedWindow
 from vidgov.probing.probe import ProbeOptions, ProbeTarget, WindowDiagnoser, probe_many
 from vidgov.probing.results import PictureFault, ProbeResult
 from vidgov.probing.schedule import targets_for
-from vidgov.probing.sweep import Prober, SweepSummary, SweepTarget, run_sweep
+from vidgov.probing.sweep import Prober, SweepSummary, SweepTarget, roll_up, run_sweep
 from vidgov.quality import FrameWindow, QualityFault, QualityThresholds, diagnose
 from vidgov.quality.osd import ClockReader, RapidOcrClockReader
 
@@ -29,6 +29,9 @@ class StoredProbe:
     probed_at: datetime
     timings_ms: dict[str, float]
 
+
+#: Individual probe results are kept this long, then folded into per-day counts.
+KEEP_PROBES = timedelta(days=30)
 
 #: Picture faults that make a camera unplayable: nothing to see (black, no signal), not live
 #: (frozen), or the view blocked (occlusion). The others are reported and make work orders,
@@ -89,6 +92,8 @@ def sweep(
         start(len(targets))
     summary = run_sweep(engine, " ".join(where), targets, prober, batch_size=batch_size,
                         progress=progress)
+    now = datetime.now(UTC)
     policy = Policy() if grace is None else Policy(grace=grace)
-    changes = update_orders(engine, datetime.now(UTC), policy)
+    changes = update_orders(engine, now, policy)
+    roll_up(engine, before=now - KEEP_PROBES)
     return SweepReport(summary, changes)
