@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from vidgov.domain.divisions import load_divisions
-from vidgov.probing.models import ProbeRecord
+from vidgov.probing.models import ProbeEvidence, ProbeRecord
 from vidgov.probing.rates import labelled_cameras
 from vidgov.services.fleet import register_fleet
 from vidgov.simulate.fleet import Condition, Fleet
@@ -54,7 +54,7 @@ def test_sweep_reports_what_the_fleet_was_told(vidgov: Invoke, database_url: str
     engine = open_store(database_url)
     manifest = register_fleet(engine, fleet.cameras, seed=5)
     engine.dispose()
-    result = vidgov("sweep", "--json", "--concurrency", "20")
+    result = vidgov("sweep", "--json", "--concurrency", "20", "--osd-every", "1")
     assert result.exit_code == 0, result.stderr
     report = json.loads(result.stdout)
     assert report["probed"] == 20
@@ -115,3 +115,23 @@ def test_worker_sweeps_on_schedule_and_stops_on_sigterm(database_url: str,
         assert _stored(engine) == 6
         assert "sweep 1" in log
         engine.dispose()
+
+
+def test_picture_faults_keep_their_evidence(vidgov: Invoke, database_url: str) -> None:
+    with Fleet([Condition.BLACK, Condition.SHAKING, Condition.NORMAL]) as few:
+        engine = open_store(database_url)
+        manifest = register_fleet(engine, few.cameras, seed=6)
+        assert vidgov("sweep", "--json", "--osd-every", "0").exit_code == 0
+        with Session(engine) as session:
+            rows = session.scalars(select(ProbeEvidence)).all()
+        engine.dispose()
+    by_code = {r.code: r for r in rows}
+    assert set(by_code) == {"no_signal", "jitter"}
+    assert by_code["jitter"].measured is not None
+    assert by_code["jitter"].threshold is not None
+    assert by_code["jitter"].measured > by_code["jitter"].threshold
+    snapshot = by_code["no_signal"].snapshot_jpeg
+    assert snapshot is not None
+    assert snapshot.startswith(b"\xff\xd8")  # a JPEG
+    black = manifest.filter(pl.col("condition") == "black")["device_id"].item()
+    assert by_code["no_signal"].device_id == black

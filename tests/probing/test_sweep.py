@@ -11,6 +11,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from vidgov.probing.models import CameraHealth, HealthDaily, ProbeRecord, Sweep
+from vidgov.probing.results import PictureFault
 from vidgov.probing.sweep import SweepTarget, roll_up, run_sweep
 
 T0 = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
@@ -24,6 +25,7 @@ class Outcome:
     faults: Sequence[str]
     probed_at: datetime
     timings_ms: dict[str, float] = field(default_factory=lambda: {"connect": 1.0})
+    evidence: Sequence[PictureFault] = ()
 
 
 class TableProber:

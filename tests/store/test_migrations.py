@@ -27,5 +27,5 @@ def test_downgrade_to_nothing_and_back(store: Engine) -> None:
     assert set(inspect(store).get_table_names()) <= {"alembic_version"}
     with store.begin() as connection:
         command.upgrade(alembic_config(connection), "head")
-    assert {"camera", "sweep", "probe_result", "camera_health"} <= set(
+    assert {"camera", "sweep", "probe_result", "camera_health", "probe_evidence"} <= set(
         inspect(store).get_table_names())

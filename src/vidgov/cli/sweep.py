@@ -37,14 +37,15 @@ def sweep_command(
     batch_size: Annotated[int, typer.Option(
         min=1, help="Cameras per stored batch: a killed sweep re-probes at most one batch.")]
     = 500,
-    osd: Annotated[bool, typer.Option(
-        help="Read each picture's OSD clock for clock drift (OCR, ~25 ms a camera).")] = True,
+    osd_every: Annotated[int, typer.Option(
+        min=0, help="Read the OSD clock (clock drift, OCR ~65 ms) on every Nth camera; "
+        "0 never.")] = 10,
 ) -> None:
     """巡检 Probe every camera of the scope: online, playable, picture faults; resumable."""
     engine = state(ctx).engine()
     options = ProbeOptions(decode=decode,
                            timeouts=ProbeTimeouts(connect_s=timeout, rtsp_s=timeout),
-                           diagnose=picture_diagnoser(read_clock=osd) if decode else None)
+                           diagnose=picture_diagnoser(clock_every=osd_every) if decode else None)
     prober = make_prober(options, concurrency)
     progress = Progress(TextColumn("巡检 sweep"), BarColumn(), MofNCompleteColumn(),
                         TimeElapsedColumn(), console=stderr(), disable=as_json)
@@ -89,6 +90,6 @@ def worker_command(
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    options = ProbeOptions(diagnose=picture_diagnoser())
+    options = ProbeOptions(diagnose=picture_diagnoser(clock_every=10))
     run_worker(engine, schedules, make_prober(options, concurrency), stop,
                after_sweep=lambda at: update_orders(engine, at))

@@ -10,7 +10,18 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from vidgov.store.base import Base
@@ -43,6 +54,21 @@ class ProbeRecord(Base):
     playable: Mapped[bool] = mapped_column(Boolean, nullable=False)
     faults: Mapped[list[str]] = mapped_column(JSON, nullable=False)
     timings_ms: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+
+
+class ProbeEvidence(Base):
+    """What a picture fault was diagnosed on: the measured value, its threshold, the frame."""
+
+    __tablename__ = "probe_evidence"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    sweep_id: Mapped[int] = mapped_column(ForeignKey("sweep.id"), nullable=False)
+    device_id: Mapped[str] = mapped_column(Text, nullable=False, index=True)
+    probed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    code: Mapped[str] = mapped_column(Text, nullable=False)
+    measured: Mapped[float | None] = mapped_column(Float)
+    threshold: Mapped[float | None] = mapped_column(Float)
+    snapshot_jpeg: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class CameraHealth(Base):

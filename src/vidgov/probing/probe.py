@@ -140,6 +140,7 @@ def _result(
         timings_ms=timings,
         probed_at=probed_at,
         detail=detail,
+        evidence=findings if decoded is not None and decoded.fault is None else (),
     )
     log.debug(
         "probed %s: online=%s playable=%s faults=%s",

@@ -56,10 +56,14 @@ class Stage(StrEnum):
 
 
 class PictureFault(NamedTuple):
-    """A finding of picture diagnosis as a probe needs it: its code and whether it blocks use."""
+    """A finding of picture diagnosis as a probe needs it: its code, whether it blocks use,
+    and the evidence kept with the result (measured value, threshold, a downscaled JPEG)."""
 
     code: str
     blocking: bool
+    measured: float | None = None
+    threshold: float | None = None
+    snapshot_jpeg: bytes | None = None
 
 
 _CODE = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -101,6 +105,7 @@ class ProbeResult(BaseModel):
     timings_ms: dict[str, float] = Field(default_factory=dict)
     probed_at: dt.datetime
     detail: str = ""
+    evidence: tuple[PictureFault, ...] = ()
 
     @field_validator("url", "detail")
     @classmethod

@@ -17,7 +17,7 @@ from typing import Protocol
 from sqlalchemy import Engine, Integer, cast, delete, func, select
 from sqlalchemy.orm import Session
 
-from vidgov.probing.models import CameraHealth, HealthDaily, ProbeRecord, Sweep
+from vidgov.probing.models import CameraHealth, HealthDaily, ProbeEvidence, ProbeRecord, Sweep
 
 
 class ProbeOutcome(Protocol):
@@ -35,6 +35,21 @@ class ProbeOutcome(Protocol):
     def probed_at(self) -> datetime: ...
     @property
     def timings_ms(self) -> Mapping[str, float]: ...
+    @property
+    def evidence(self) -> Sequence[Evidence]: ...
+
+
+class Evidence(Protocol):
+    """A picture fault's evidence (``vidgov.probing.results.PictureFault`` is one)."""
+
+    @property
+    def code(self) -> str: ...
+    @property
+    def measured(self) -> float | None: ...
+    @property
+    def threshold(self) -> float | None: ...
+    @property
+    def snapshot_jpeg(self) -> bytes | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +115,11 @@ def record(engine: Engine, sweep_id: int, outcomes: Sequence[ProbeOutcome]) -> N
                         online=o.online, playable=o.playable, faults=sorted(o.faults),
                         timings_ms=dict(o.timings_ms))
             for o in outcomes)
+        session.add_all(
+            ProbeEvidence(sweep_id=sweep_id, device_id=o.device_id, probed_at=o.probed_at,
+                          code=e.code, measured=e.measured, threshold=e.threshold,
+                          snapshot_jpeg=e.snapshot_jpeg)
+            for o in outcomes for e in o.evidence)
         ids = [o.device_id for o in outcomes]
         current = {h.device_id: h for h in session.scalars(
             select(CameraHealth).where(CameraHealth.device_id.in_(ids)))}
