@@ -88,7 +88,7 @@ class QualityThresholds(BaseModel):
                     "independent of exposure (ratio).")
 
     occlusion_fraction: float = Field(
-        default=0.4, gt=0.0, lt=1.0,
+        default=0.3, gt=0.0, lt=1.0,
         description="Occluded when the largest connected flat region covers more than this "
                     "share of the picture (fraction).")
     occlusion_grid_columns: int = Field(
@@ -96,7 +96,7 @@ class QualityThresholds(BaseModel):
         description="The picture is cut into this many block columns (rows follow the aspect "
                     "ratio) to find flat regions.")
     occlusion_flat_std_levels: float = Field(
-        default=4.0, gt=0.0, le=50.0,
+        default=3.5, gt=0.0, le=50.0,
         description="A block is flat when its grey-level standard deviation is below this "
                     "(grey levels, on the analysis image).")
 
