@@ -35,3 +35,14 @@ def test_every_field_and_synonym_is_documented(field: object) -> None:
         f"| `{field.name}` |"))  # type: ignore[attr-defined]
     for synonym in field.synonyms:  # type: ignore[attr-defined]
         assert synonym in row
+
+
+QUALITY_DOC = (ROOT / "docs" / "quality.md").read_text(encoding="utf-8")
+
+
+def test_every_quality_code_and_threshold_is_documented() -> None:
+    from vidgov.quality import QualityFault, QualityThresholds
+
+    missing = [c.value for c in QualityFault if f"`{c.value}`" not in QUALITY_DOC]
+    missing += [n for n in QualityThresholds.model_fields if f"`{n}`" not in QUALITY_DOC]
+    assert missing == []
