@@ -25,6 +25,19 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL of the store: sqlite:///FILE (default) or "
         "postgresql+psycopg://USER:PASS@HOST/DB",
     )
+    session_ttl_s: int = Field(
+        default=12 * 3600, ge=60, le=7 * 86400,
+        description="How long a browser login lasts (seconds).")
+    token_ttl_s: int = Field(
+        default=3600, ge=60, le=30 * 86400,
+        description="How long a bearer token from POST /api/auth/token lasts (seconds).")
+    cookie_secure: bool = Field(
+        default=False,
+        description="Mark the session cookie Secure (set when served over HTTPS).")
+    cockpit_ttl_s: float = Field(
+        default=15.0, ge=0, le=3600,
+        description="How stale the cockpit's figures may be (seconds): KPIs, rates, map and "
+        "scorecards are recomputed from the store at most this often.")
 
 
 def load_settings() -> Settings:

@@ -10,7 +10,8 @@ from sqlalchemy import Engine, inspect
 # Each models module registers its tables on the shared metadata.
 import vidgov.catalog.models
 import vidgov.maintenance.models
-import vidgov.probing.models  # noqa: F401
+import vidgov.probing.models
+import vidgov.sharing.models  # noqa: F401
 from vidgov.store.base import Base
 from vidgov.store.db import alembic_config
 

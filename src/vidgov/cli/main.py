@@ -13,8 +13,10 @@ from vidgov.cli import catalog as catalog_cli
 from vidgov.cli import demo as demo_cli
 from vidgov.cli import orders as orders_cli
 from vidgov.cli import report as report_cli
+from vidgov.cli import serve as serve_cli
 from vidgov.cli import sim as sim_cli
 from vidgov.cli import sweep as sweep_cli
+from vidgov.cli import users as users_cli
 from vidgov.cli.context import State
 from vidgov.cli.output import stderr
 from vidgov.errors import VidgovError
@@ -30,10 +32,12 @@ app.add_typer(catalog_cli.app, name="catalog")
 app.add_typer(report_cli.app, name="report")
 app.add_typer(orders_cli.app, name="orders")
 app.add_typer(sim_cli.app, name="sim")
+app.add_typer(users_cli.app, name="users")
 app.command("audit")(audit_cli.audit_command)
 app.command("demo")(demo_cli.demo_command)
 app.command("sweep")(sweep_cli.sweep_command)
 app.command("worker")(sweep_cli.worker_command)
+app.command("serve")(serve_cli.serve_command)
 
 
 @app.callback()

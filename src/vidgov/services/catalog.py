@@ -72,6 +72,14 @@ def export_catalog(
     """Write the scope's camera records; returns how many."""
     condition = parse_where(where)
     cameras = with_places(read_cameras(engine), load_divisions()).filter(condition)
+    return write_catalog(cameras, fmt, path, headers, encoding)
+
+
+def write_catalog(
+    cameras: pl.DataFrame, fmt: ExportFormat, path: Path,
+    headers: Headers = Headers.ZH, encoding: Encoding = Encoding.UTF8_BOM,
+) -> int:
+    """Write camera records (a frame with every catalog field) as a file; returns how many."""
     frame = cameras.select(FIELD_NAMES)
     if fmt is ExportFormat.GEOJSON:
         write_geojson(frame, path)

@@ -1,0 +1,1 @@
+"""The platform service: a FastAPI application over the catalog, health, orders and cockpit."""
