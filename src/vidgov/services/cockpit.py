@@ -106,7 +106,7 @@ class EstateView:
                        date.today())
         places = cameras.select("device_id", "admin_code", "maintenance_unit", "city",
                                 "county", "department")
-        findings = result.findings.join(places.drop("department"), on="device_id")
+        findings = result.findings.join(places, on="device_id")
         audited = result.cameras.select("device_id", "completeness", "valid").join(
             places, on="device_id")
         return Frames(cameras=cameras, findings=findings, audited=audited,

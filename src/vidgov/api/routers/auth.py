@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Request, Response
-from fastapi.security import OAuth2PasswordRequestForm
+from fastapi import APIRouter, Depends, Form, HTTPException, Request, Response
 from sqlalchemy.orm import Session
 
 from vidgov.api.deps import PUBLIC, SESSION_COOKIE, ServicesDep, current_account
@@ -27,12 +26,14 @@ BAD_LOGIN = "wrong username or password, or the account is disabled"
 
 
 @router.post("/auth/token", dependencies=[Depends(PUBLIC)])
-def token(form: Annotated[OAuth2PasswordRequestForm, Depends()],
-          services: ServicesDep) -> TokenOut:
-    """A bearer token for scripts (OAuth2 password form)."""
+def token(username: Annotated[str, Form(min_length=1, max_length=64)],
+          password: Annotated[str, Form(min_length=1, max_length=256)],
+          services: ServicesDep,
+          grant_type: Annotated[str, Form(pattern="^password$")] = "password") -> TokenOut:
+    """A bearer token for scripts (the OAuth2 password form: username, password)."""
     ttl = services.settings.token_ttl_s
     with Session(services.engine) as session, session.begin():
-        user = authenticate(session, form.username, form.password)
+        user = authenticate(session, username, password)
         if user is None:
             raise HTTPException(401, BAD_LOGIN, headers={"WWW-Authenticate": "Bearer"})
         secret = issue_credential(session, user, CredentialKind.BEARER, ttl)

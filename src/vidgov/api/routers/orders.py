@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 
 from vidgov.api.deps import ServicesDep, account_for
 from vidgov.api.problems import PROBLEM_RESPONSES
@@ -18,6 +18,7 @@ from vidgov.sharing.policy import Action
 router = APIRouter(prefix="/api", tags=["orders"], responses=PROBLEM_RESPONSES)
 
 Reader = Annotated[Account, account_for(Action.ORDER_READ)]
+OrderId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The work order's number")]
 
 
 @router.get("/orders")
@@ -32,13 +33,13 @@ def list_orders(account: Reader, services: ServicesDep, places: PlacesDep, pagin
 
 
 @router.get("/orders/{order_id}")
-def get_order(order_id: int, account: Reader, services: ServicesDep) -> OrderDetail:
+def get_order(order_id: OrderId, account: Reader, services: ServicesDep) -> OrderDetail:
     """One order with every step of its history."""
     return OrderDetail(**records.order_detail(services.engine, account.scope, order_id))
 
 
 @router.post("/orders/{order_id}/close")
-def close(order_id: int, body: CloseOrder,
+def close(order_id: OrderId, body: CloseOrder,
           account: Annotated[Account, account_for(Action.ORDER_CLOSE)],
           services: ServicesDep) -> OrderDetail:
     """Close an order by hand, saying what was done; the history records who."""
