@@ -354,7 +354,7 @@ def _make_work_dir(base_dir: Path, run_as: _RunAs | None) -> Path:
     base_dir.mkdir(parents=True, exist_ok=True)
     parent = base_dir
     if run_as is not None and not _traversable_by(base_dir, run_as):
-        # e.g. pytest's /tmp/pytest-of-root/ is 0700: use our own directory
+        # e.g. pytest's per-user temp root is 0700: use our own directory
         # in a world-traversable place instead of loosening pytest's perms.
         parent = _pick_shared_tmp(run_as)
     work_dir = Path(tempfile.mkdtemp(prefix="vidgov-pg-", dir=parent))
