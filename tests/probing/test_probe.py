@@ -68,7 +68,7 @@ def test_result_redacts_credentials_on_construction() -> None:
         ({"playable": True, "faults": ("no_video",)}, "cannot have protocol faults"),
         ({"online": False, "playable": False}, "must say why"),
         ({"probed_at": dt.datetime(2024, 5, 17, 6, 32)}, "time zone"),
-        ({"device_id": "4501"}, "device_id"),
+        ({"device_id": "  "}, "device_id"),
         ({"faults": ("Black Screen",)}, "snake_case"),
         ({"timings_ms": {"connect": -1.0}}, ">= 0 ms"),
         ({"timings_ms": {"handshake": 1.0}}, "unknown stages"),
@@ -77,6 +77,12 @@ def test_result_redacts_credentials_on_construction() -> None:
 def test_inconsistent_results_are_refused(overrides: dict[str, object], message: str) -> None:
     with pytest.raises(ValidationError, match=message):
         make_result(**overrides)
+
+
+def test_a_camera_the_catalog_keeps_under_a_malformed_id_is_still_probed() -> None:
+    # A spreadsheet turned the ID into scientific notation; the audit reports it, the
+    # sweep must still say whether the camera plays.
+    assert make_result(device_id="4.50102000113260E+19").device_id == "4.50102000113260E+19"
 
 
 def test_a_playable_camera_may_carry_non_blocking_picture_findings() -> None:
