@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from vidgov.probing.models import CameraHealth, HealthDaily, ProbeRecord, Sweep
+from vidgov.probing.models import CameraHealth, HealthDaily, ProbeEvidence, ProbeRecord, Sweep
 from vidgov.probing.results import PictureFault
 from vidgov.probing.sweep import SweepTarget, roll_up, run_sweep
 
@@ -102,3 +102,50 @@ def test_old_probes_are_rolled_up_not_lost(store: Engine) -> None:
         days = session.scalars(select(HealthDaily)).all()
     assert sum(d.probes for d in days) == 6
     assert sum(d.playable for d in days) == 3
+
+
+class StreamingTableProber(TableProber):
+    """A table prober that also streams, in reverse order, and notes whether it was closed."""
+
+    def __init__(self, states: dict[str, tuple[bool, bool, list[str]]], at: datetime,
+                 crash_after: int | None = None) -> None:
+        super().__init__(states, at, crash_after)
+        self.closed = False
+
+    def stream(self, targets: Sequence[SweepTarget]) -> Iterator[Outcome]:
+        try:
+            for target in reversed(targets):
+                yield from self([target])
+        finally:
+            self.closed = True
+
+
+def test_a_streaming_prober_is_stored_batch_by_batch_and_resumes(store: Engine) -> None:
+    targets = _targets(23)
+    states = {t.device_id: (True, t.device_id[-1] != "7", []) for t in targets}
+    crashing = StreamingTableProber(states, T0, crash_after=17)
+    with pytest.raises(RuntimeError, match="worker died"):
+        run_sweep(store, "", targets, crashing, batch_size=5)
+    assert crashing.closed
+    assert _count(store, ProbeRecord) == 15  # three whole batches
+    resumed = StreamingTableProber(states, T0)
+    summary = run_sweep(store, "", targets, resumed, batch_size=5)
+    assert (summary.resumed, summary.probed_now) == (True, 8)
+    assert set(resumed.seen).isdisjoint(crashing.seen[:15])
+    with Session(store) as session:
+        health = {h.device_id: h.playable for h in session.scalars(select(CameraHealth))}
+    assert health == {d: s[1] for d, s in states.items()}
+
+
+def test_evidence_is_kept_with_the_probe(store: Engine) -> None:
+    targets = _targets(2)
+    blur = PictureFault("blur", False, 41.5, 60.0, b"\xff\xd8jpeg")
+
+    def prober(batch: Sequence[SweepTarget]) -> list[Outcome]:
+        return [Outcome(t.device_id, True, True, ["blur"], T0, evidence=(blur,)) for t in batch]
+
+    run_sweep(store, "", targets, prober)
+    with Session(store) as session:
+        kept = session.scalars(select(ProbeEvidence)).all()
+    assert [(e.code, e.measured, e.threshold, e.snapshot_jpeg) for e in kept] == [
+        ("blur", 41.5, 60.0, b"\xff\xd8jpeg")] * 2

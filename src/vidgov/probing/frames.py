@@ -9,8 +9,9 @@ counts packets and decoded frames itself:
   keyframe are skipped, as a viewer joining a live stream mid-GOP would see grey garbage);
 * then up to ``frames`` frames as BGR arrays for diagnosis, within ``window_s``.
 
-It blocks (FFmpeg does its own I/O), so callers run it in a thread; every FFmpeg call is bounded
-by an interrupt timeout, so a thread is never stuck longer than the stage timeouts.
+It blocks (FFmpeg does its own I/O), so callers run it in a thread; opening is bounded by an
+interrupt timeout and every read by FFmpeg's socket timeout, so a thread is never stuck longer
+than the stage timeouts.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import av.error
 import numpy as np
 import numpy.typing as npt
 from av.container import InputContainer
+from av.video.reformatter import VideoReformatter
 from av.video.stream import VideoStream
 
 from vidgov.domain.urls import redact_url
@@ -84,12 +86,16 @@ def read_window(address: StreamAddress, timeouts: ProbeTimeouts, frames: int = 1
         raise ValueError(f"frames must be >= 1, got {frames}")
     started = time.perf_counter()
     options = dict(_RTSP_OPTIONS) if address.protocol is StreamProtocol.RTSP else {}
+    # Reads are bounded by FFmpeg's socket timeout and the collector's deadlines, not by
+    # PyAV's read timeout: its interrupt callback takes the GIL every time FFmpeg polls, and
+    # with hundreds of decoders at once that starves the event loop of the protocol probes
+    # (healthy cameras then "time out"). Opening keeps PyAV's overall bound.
     options["timeout"] = str(int(timeouts.first_frame_s * 1_000_000))
     try:
         container = av.open(
             _url_with_credentials(address),
             options=options,
-            timeout=(timeouts.first_frame_s, timeouts.first_frame_s),
+            timeout=(timeouts.first_frame_s, None),
         )
     except av.error.FFmpegError as error:
         return DecodeOutcome(None, _open_fault(error), 0, {}, _reason(error))
@@ -141,8 +147,17 @@ class _Collector:
         self.pts: list[float] = []
         self.captured_at: dt.datetime | None = None
         self.first_ms = 0.0
+        self.reformatter = VideoReformatter()
 
     def run(self, container: InputContainer, stream: VideoStream) -> None:
+        codec = stream.codec_context
+        # A sweep decodes hundreds of streams at once: one thread each, not FFmpeg's
+        # cores + 1. Until the first keyframe only keyframes are decoded: a late viewer's
+        # frames before it lack their references, and concealing that costs more than
+        # decoding the whole window (a stream that never sends one still counts packets).
+        codec.thread_count = 1
+        codec.skip_frame = "NONKEY"
+        skipping = True
         for packet in container.demux(stream):
             if packet.size:
                 self.packets += 1
@@ -151,6 +166,8 @@ class _Collector:
             for frame in packet.decode():
                 if isinstance(frame, av.VideoFrame) and self._keep(frame):
                     return
+            if skipping and self.images:
+                codec.skip_frame, skipping = "DEFAULT", False
 
     def _keep(self, frame: av.VideoFrame) -> bool:
         """Add ``frame`` (from the first keyframe on); True when the window is full."""
@@ -160,7 +177,10 @@ class _Collector:
             self.captured_at = dt.datetime.now(dt.UTC)
             self.first_ms = (time.perf_counter() - self.started) * 1000.0
             self.deadline = time.perf_counter() + self.window_s
-        self.images.append(np.asarray(frame.to_ndarray(format="bgr24"), dtype=np.uint8))
+        # One converter for the whole window: a frame's own converter is set up afresh for
+        # every frame, which costs several times the conversion itself.
+        bgr = self.reformatter.reformat(frame, format="bgr24")
+        self.images.append(np.asarray(bgr.to_ndarray(), dtype=np.uint8))
         self.pts.append(float(frame.time) if frame.time is not None else float("nan"))
         return len(self.images) >= self.frames
 

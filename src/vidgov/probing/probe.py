@@ -10,10 +10,13 @@ the cameras behave.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import itertools
 import logging
-from collections.abc import Callable, Iterable, Sequence
+import queue
+import threading
+from collections.abc import Awaitable, Callable, Generator, Iterable, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -173,21 +176,153 @@ async def probe_many_async(
     concurrent decoders (threads). Targets are pulled lazily, so a sweep of 250,000 cameras
     holds ``concurrency`` probes in memory, not 250,000.
     """
+    results: dict[int, ProbeResult] = {}
+
+    async def keep(index: int, result: ProbeResult) -> None:
+        results[index] = result
+
+    await _probe_each(targets, options, concurrency, decode_workers, keep)
+    return [results[index] for index in range(len(results))]
+
+
+async def _probe_each(
+    targets: Iterable[ProbeTarget],
+    options: ProbeOptions | None,
+    concurrency: int,
+    decode_workers: int,
+    deliver: Callable[[int, ProbeResult], Awaitable[None]],
+    stop: threading.Event | None = None,
+) -> None:
+    """Probe every target, handing each result to ``deliver`` as it completes.
+
+    A worker pulls its next target only once ``deliver`` has returned, so a slow consumer
+    holds the probing back instead of letting results pile up. ``stop``: pull no more targets.
+    """
     if concurrency < 1 or decode_workers < 1:
         raise ValueError(
             f"concurrency and decode_workers must be >= 1, got {concurrency}, {decode_workers}"
         )
     options = options or ProbeOptions()
     numbered = enumerate(targets)
-    results: dict[int, ProbeResult] = {}
     with ThreadPoolExecutor(max_workers=decode_workers, thread_name_prefix="vidgov-decode") as pool:
 
         async def worker() -> None:
             for index, target in numbered:
-                results[index] = await probe_async(target, options, pool)
+                if stop is not None and stop.is_set():
+                    return
+                await deliver(index, await probe_async(target, options, pool))
 
         await asyncio.gather(*(worker() for _ in itertools.repeat(None, concurrency)))
-    return [results[index] for index in range(len(results))]
+
+
+def probe_stream(
+    targets: Iterable[ProbeTarget],
+    options: ProbeOptions | None = None,
+    *,
+    concurrency: int = 200,
+    decode_workers: int = 4,
+    buffered: int = 1000,
+) -> Generator[ProbeResult, None, None]:
+    """Probe every target, yielding each result as soon as it is known (completion order).
+
+    Unlike probing batch after batch, no probe waits for the slowest of its batch (a camera
+    that never sends a keyframe holds a decoder for the whole first-frame time), so
+    ``concurrency`` probes are in flight from the first camera to the last. The event loop
+    runs in a thread of its own; at most ``buffered`` results wait for the consumer before
+    probing pauses. Closing the iterator early stops pulling targets and waits for the probes
+    in flight (each bounded by its timeouts); an error in the probing is raised here.
+    """
+    if buffered < 1:
+        raise ValueError(f"buffered must be >= 1, got {buffered}")
+    producer = _StreamProducer(targets, options, concurrency, decode_workers, buffered)
+    # Room is handed back in chunks (each hand-over wakes the event loop), and always before
+    # waiting: a consumer that held room back while it waits would stall the probing.
+    chunk, taken = max(1, buffered // 4), 0
+    try:
+        while True:
+            try:
+                item = producer.ready.get_nowait()
+            except queue.Empty:
+                producer.make_room(taken)
+                taken = 0
+                item = producer.ready.get()
+            if isinstance(item, _Finished):
+                if item.error is not None:
+                    raise item.error
+                return
+            taken += 1
+            if taken >= chunk:
+                producer.make_room(taken)
+                taken = 0
+            yield item
+    finally:
+        producer.stop(taken)
+
+
+@dataclass(frozen=True)
+class _Finished:
+    """End of a probe stream, with the error that ended it, if any."""
+
+    error: BaseException | None
+
+
+class _StreamProducer:
+    """The event-loop thread behind :func:`probe_stream`: probes into ``ready``, bounded by
+    room the consumer hands back."""
+
+    def __init__(self, targets: Iterable[ProbeTarget], options: ProbeOptions | None,
+                 concurrency: int, decode_workers: int, buffered: int) -> None:
+        self.ready: queue.SimpleQueue[ProbeResult | _Finished] = queue.SimpleQueue()
+        self._args = (targets, options, concurrency, decode_workers)
+        self._buffered = buffered
+        self._stopping = threading.Event()
+        self._started = threading.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._room: asyncio.Semaphore | None = None
+        self._thread = threading.Thread(target=self._run, name="vidgov-probe-loop", daemon=True)
+        self._thread.start()
+        self._started.wait()
+
+    def make_room(self, count: int) -> None:
+        """Let the probing deliver ``count`` more results (callable from any thread)."""
+        loop, room = self._loop, self._room
+        if count and loop is not None and room is not None and not loop.is_closed():
+            with contextlib.suppress(RuntimeError):  # the loop finished meanwhile
+                loop.call_soon_threadsafe(_release, room, count)
+
+    def stop(self, held: int) -> None:
+        """Pull no more targets, release workers waiting to deliver, wait for the thread."""
+        self._stopping.set()
+        self.make_room(held + self._args[2])
+        self._thread.join()
+
+    def _run(self) -> None:
+        error: BaseException | None = None
+        try:
+            asyncio.run(self._produce())
+        except BaseException as exc:  # handed to the consumer, which raises it
+            error = exc
+        finally:
+            self._started.set()
+            self.ready.put(_Finished(error))
+
+    async def _produce(self) -> None:
+        room = asyncio.Semaphore(self._buffered)
+        self._loop, self._room = asyncio.get_running_loop(), room
+        self._started.set()
+
+        async def deliver(_index: int, result: ProbeResult) -> None:
+            await room.acquire()
+            self.ready.put(result)
+
+        targets, options, concurrency, decode_workers = self._args
+        await _probe_each(targets, options, concurrency, decode_workers, deliver,
+                          self._stopping)
+
+
+def _release(semaphore: asyncio.Semaphore, count: int) -> None:
+    for _ in range(count):
+        semaphore.release()
 
 
 def probe_many(

@@ -4,17 +4,23 @@ Results are committed batch by batch, and ``(sweep_id, device_id)`` is unique, s
 is killed half-way keeps everything it probed; run again with the same scope, it resumes the
 unfinished sweep and probes only the cameras still missing: no probe lost, none repeated.
 The probing itself is a function handed in (``Prober``): the local executor and a Ray executor
-call the same pure batch function.
+call the same pure batch function. A prober that can also stream (``StreamingProber``) probes
+the whole sweep without batch barriers, results stored batch by batch as they complete.
+
+Storing costs a few statements a batch, not a few objects a camera: a 250,000-camera sweep
+writes 250,000 probe rows and as many health rows, so rows go to the database as plain
+``executemany`` parameter lists, without ORM objects or per-row change tracking.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import itertools
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Protocol
+from typing import Any, Protocol, runtime_checkable
 
-from sqlalchemy import Engine, Integer, cast, delete, func, select
+from sqlalchemy import Engine, Integer, cast, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from vidgov.probing.models import CameraHealth, HealthDaily, ProbeEvidence, ProbeRecord, Sweep
@@ -62,6 +68,19 @@ Prober = Callable[[Sequence[SweepTarget]], Iterable[ProbeOutcome]]
 Progress = Callable[[int], None]
 
 
+@runtime_checkable
+class StreamingProber(Protocol):
+    """A batch prober that can also probe a whole sweep as one stream.
+
+    ``stream`` yields one outcome per target in completion order, so the slowest camera of a
+    batch (a hang, a stream without keyframes) never leaves the other probe slots idle.
+    """
+
+    def __call__(self, batch: Sequence[SweepTarget], /) -> Iterable[ProbeOutcome]: ...
+
+    def stream(self, targets: Sequence[SweepTarget], /) -> Iterator[ProbeOutcome]: ...
+
+
 @dataclass(frozen=True)
 class SweepSummary:
     sweep_id: int
@@ -75,15 +94,37 @@ def run_sweep(
     batch_size: int = 500, progress: Progress | None = None,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> SweepSummary:
-    """Probe ``targets`` in batches, committing each batch; resume an unfinished sweep."""
+    """Probe ``targets``, committing every ``batch_size`` results; resume an unfinished sweep.
+
+    A crash loses at most the batch being gathered (and, for a streaming prober, the probes
+    in flight): those cameras are probed again when the sweep resumes, none twice in storage.
+    """
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
     sweep_id, remaining, resumed = start_or_resume(engine, scope, targets, clock())
-    for start in range(0, len(remaining), batch_size):
-        batch = remaining[start:start + batch_size]
-        record(engine, sweep_id, list(prober(batch)))
-        if progress is not None:
-            progress(len(batch))
+    outcomes: Iterator[ProbeOutcome]
+    if isinstance(prober, StreamingProber):
+        outcomes = prober.stream(remaining)
+    else:
+        outcomes = _batch_by_batch(prober, remaining, batch_size)
+    try:
+        while batch := list(itertools.islice(outcomes, batch_size)):
+            record(engine, sweep_id, batch)
+            if progress is not None:
+                progress(len(batch))
+    finally:
+        close = getattr(outcomes, "close", None)
+        if close is not None:
+            close()  # a stream stops probing and waits for the probes in flight
     finish(engine, sweep_id, clock())
     return SweepSummary(sweep_id, len(targets), len(remaining), resumed)
+
+
+def _batch_by_batch(
+    prober: Prober, targets: Sequence[SweepTarget], batch_size: int
+) -> Iterator[ProbeOutcome]:
+    for start in range(0, len(targets), batch_size):
+        yield from prober(targets[start:start + batch_size])
 
 
 def start_or_resume(
@@ -106,40 +147,52 @@ def start_or_resume(
 
 
 def record(engine: Engine, sweep_id: int, outcomes: Sequence[ProbeOutcome]) -> None:
-    """Store one batch of results and each camera's latest state, in one transaction."""
+    """Store one batch of results and each camera's latest state, in one transaction.
+
+    ``camera_health.since`` moves only when the state (online, playable, faults) changed.
+    """
     if not outcomes:
         return
+    probes: list[dict[str, Any]] = []
+    evidence: list[dict[str, Any]] = []
+    for o in outcomes:
+        probes.append({"sweep_id": sweep_id, "device_id": o.device_id, "probed_at": o.probed_at,
+                       "online": o.online, "playable": o.playable, "faults": sorted(o.faults),
+                       "timings_ms": dict(o.timings_ms)})
+        evidence.extend(
+            {"sweep_id": sweep_id, "device_id": o.device_id, "probed_at": o.probed_at,
+             "code": e.code, "measured": e.measured, "threshold": e.threshold,
+             "snapshot_jpeg": e.snapshot_jpeg}
+            for e in o.evidence)
     with Session(engine) as session, session.begin():
-        session.add_all(
-            ProbeRecord(sweep_id=sweep_id, device_id=o.device_id, probed_at=o.probed_at,
-                        online=o.online, playable=o.playable, faults=sorted(o.faults),
-                        timings_ms=dict(o.timings_ms))
-            for o in outcomes)
-        session.add_all(
-            ProbeEvidence(sweep_id=sweep_id, device_id=o.device_id, probed_at=o.probed_at,
-                          code=e.code, measured=e.measured, threshold=e.threshold,
-                          snapshot_jpeg=e.snapshot_jpeg)
-            for o in outcomes for e in o.evidence)
-        ids = [o.device_id for o in outcomes]
-        current = {h.device_id: h for h in session.scalars(
-            select(CameraHealth).where(CameraHealth.device_id.in_(ids)))}
-        for outcome in outcomes:
-            faults = sorted(outcome.faults)
-            health = current.get(outcome.device_id)
+        session.execute(insert(ProbeRecord), probes)
+        if evidence:
+            session.execute(insert(ProbeEvidence), evidence)
+        current = {
+            row.device_id: row for row in session.execute(
+                select(CameraHealth.device_id, CameraHealth.online, CameraHealth.playable,
+                       CameraHealth.faults, CameraHealth.since)
+                .where(CameraHealth.device_id.in_([p["device_id"] for p in probes])))}
+        added: list[dict[str, Any]] = []
+        changed: list[dict[str, Any]] = []
+        unchanged: list[dict[str, Any]] = []
+        for p in probes:
+            state = {"device_id": p["device_id"], "probed_at": p["probed_at"],
+                     "online": p["online"], "playable": p["playable"], "faults": p["faults"],
+                     "sweep_id": sweep_id}
+            health = current.get(p["device_id"])
             if health is None:
-                session.add(CameraHealth(
-                    device_id=outcome.device_id, probed_at=outcome.probed_at,
-                    online=outcome.online, playable=outcome.playable, faults=faults,
-                    since=outcome.probed_at, sweep_id=sweep_id))
-                continue
-            changed = (health.online, health.playable, health.faults) != (
-                outcome.online, outcome.playable, faults)
-            health.probed_at = outcome.probed_at
-            health.online, health.playable, health.faults = (
-                outcome.online, outcome.playable, faults)
-            health.sweep_id = sweep_id
-            if changed:
-                health.since = outcome.probed_at
+                added.append({**state, "since": p["probed_at"]})
+            elif (health.online, health.playable, list(health.faults)) == (
+                    p["online"], p["playable"], p["faults"]):
+                unchanged.append(state)
+            else:
+                changed.append({**state, "since": p["probed_at"]})
+        if added:
+            session.execute(insert(CameraHealth), added)
+        for rows in (changed, unchanged):
+            if rows:  # ORM bulk UPDATE by primary key: one executemany, no objects loaded
+                session.execute(update(CameraHealth), rows)
 
 
 def finish(engine: Engine, sweep_id: int, now: datetime) -> None:

@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+import cv2
 from sqlalchemy import Engine
 
 from vidgov.maintenance.lifecycle import Changes, Policy, update_orders
 from vidgov.probing.frames import FrameWindow as DecodedWindow
-from vidgov.probing.probe import ProbeOptions, ProbeTarget, WindowDiagnoser, probe_many
+from vidgov.probing.probe import (
+    ProbeOptions,
+    ProbeTarget,
+    WindowDiagnoser,
+    probe_many,
+    probe_stream,
+)
 from vidgov.probing.results import PictureFault, ProbeResult
 from vidgov.probing.schedule import targets_for
 from vidgov.probing.sweep import Prober, SweepSummary, SweepTarget, roll_up, run_sweep
@@ -68,20 +75,62 @@ def picture_diagnoser(
     return diagnose_window
 
 
-def make_prober(options: ProbeOptions, concurrency: int = 200,
-                decode_workers: int = 2) -> Prober:
-    """A batch prober: probes a batch concurrently, in the order given."""
+#: Streams one process decodes at once, by default. A decode mostly waits (for the next
+#: keyframe, then ~1 s of frames: ~1.6 s a camera), so 64 keep ~40 decodes a second going,
+#: more than two cores can diagnose; beyond that the decoders only contend for the GIL, and
+#: at 100+ the protocol probes on the event loop starve and healthy cameras "time out"
+#: (measured with ``benchmarks/sweep_bench.py``). More throughput comes from more workers.
+DECODE_WORKERS = 64
 
-    def prober(batch: Sequence[SweepTarget]) -> list[StoredProbe]:
-        results = probe_many([ProbeTarget(t.url, t.device_id) for t in batch], options,
-                             concurrency=concurrency, decode_workers=decode_workers)
+
+class LocalProber:
+    """The probes of this process as a sweep calls them: batch by batch, or as one stream.
+
+    ``concurrency``: probes in flight. ``decode_workers``: streams decoded at once (threads;
+    default :data:`DECODE_WORKERS`, at most ``concurrency``). Both serve
+    :func:`vidgov.probing.sweep.run_sweep`: a batch call is the pure function a Ray task
+    runs; ``stream`` keeps every slot busy across batches.
+    """
+
+    def __init__(self, options: ProbeOptions, concurrency: int = 200,
+                 decode_workers: int | None = None) -> None:
+        self.options = options
+        self.concurrency = concurrency
+        self.decode_workers = decode_workers or min(concurrency, DECODE_WORKERS)
+        if options.decode and self.decode_workers > 1:
+            # Windows are diagnosed on many threads at once; OpenCV's own thread pool on top
+            # only adds contention (measured: 26 -> 21 ms CPU a window).
+            cv2.setNumThreads(1)
+
+    def __call__(self, batch: Sequence[SweepTarget]) -> list[StoredProbe]:
+        results = probe_many([ProbeTarget(t.url, t.device_id) for t in batch], self.options,
+                             concurrency=self.concurrency, decode_workers=self.decode_workers)
         return [_stored(t, r) for t, r in zip(batch, results, strict=True)]
 
-    return prober
+    def stream(self, targets: Sequence[SweepTarget]) -> Iterator[StoredProbe]:
+        results = probe_stream((ProbeTarget(t.url, t.device_id) for t in targets),
+                               self.options, concurrency=self.concurrency,
+                               decode_workers=self.decode_workers)
+        try:
+            for result in results:
+                assert result.device_id is not None  # every sweep target has one
+                yield _stored_as(result.device_id, result)
+        finally:
+            results.close()
+
+
+def make_prober(options: ProbeOptions, concurrency: int = 200,
+                decode_workers: int | None = None) -> LocalProber:
+    """A prober for :func:`sweep`: probes concurrently, as a batch or as one stream."""
+    return LocalProber(options, concurrency, decode_workers)
 
 
 def _stored(target: SweepTarget, result: ProbeResult) -> StoredProbe:
-    return StoredProbe(target.device_id, result.online, result.playable, list(result.faults),
+    return _stored_as(target.device_id, result)
+
+
+def _stored_as(device_id: str, result: ProbeResult) -> StoredProbe:
+    return StoredProbe(device_id, result.online, result.playable, list(result.faults),
                        result.probed_at, dict(result.timings_ms), result.evidence)
 
 

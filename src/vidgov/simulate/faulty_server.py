@@ -70,6 +70,11 @@ class FaultyServer:
         """The TCP port on 127.0.0.1 of each mode's listener (after :meth:`start`)."""
         return dict(self._ports)
 
+    @property
+    def native_thread_id(self) -> int | None:
+        """The kernel's id of the serving thread (to measure its CPU), ``None`` when stopped."""
+        return self._thread.native_id if self._thread is not None else None
+
     def start(self) -> FaultyServer:
         """Start listening; returns once every listener is bound (at most 10 s)."""
         self._thread = threading.Thread(target=self._run, name="vidgov-faulty-rtsp", daemon=True)

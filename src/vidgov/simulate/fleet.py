@@ -264,6 +264,12 @@ class Fleet:
         """Process id of the GStreamer child (to measure its CPU), ``None`` when not running."""
         return self._child.pid if self._child is not None else None
 
+    @property
+    def faulty_thread_id(self) -> int | None:
+        """Kernel id of the in-process thread serving hang and no-packet cameras (to measure
+        its CPU apart from the caller's), ``None`` when this fleet has none running."""
+        return self._faulty.native_thread_id if self._faulty is not None else None
+
     def url_with_credentials(self, url: str) -> str:
         """``url`` with this fleet's credentials in it: what opens an ``auth_required`` camera."""
         user, password = self.credentials
