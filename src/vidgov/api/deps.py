@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from vidgov.domain.divisions import Divisions
 from vidgov.domain.geo import Boundaries
-from vidgov.services.cockpit import EstateView
+from vidgov.services.read_model import EstateView
 from vidgov.settings import Settings
 from vidgov.sharing.accounts import Account, CredentialKind, account_of, resolve_credential
 from vidgov.sharing.policy import Action, decide

@@ -4,6 +4,12 @@ Every query here takes the caller's :class:`~vidgov.sharing.policy.Scope` and pu
 WHERE clause, so what lies outside it is never read: not listed, not counted, not exported,
 and a direct lookup by ID finds nothing (the API answers 404, as for a camera that does not
 exist).
+
+Which cameras and orders a page holds, and how many match, is decided over the read model's
+frames (:mod:`vidgov.services.cockpit`), filtered by the same scope: a ``count(*)`` or a
+``LIKE '%…%'`` over 250,000 rows costs tens to hundreds of milliseconds in SQL, a polars pass
+a few. The page's rows are then read from the store by key, the scope again in the WHERE
+clause, so what is shown is current and never outside the scope.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ from enum import StrEnum
 from typing import Any
 
 import polars as pl
-from sqlalchemy import ColumnElement, Engine, Select, and_, func, or_, select, true
+from sqlalchemy import ColumnElement, Engine, Row, Select, and_, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from vidgov.catalog.fields import FIELD_NAMES
@@ -27,6 +33,7 @@ from vidgov.maintenance.lifecycle import close_order
 from vidgov.maintenance.models import WorkOrder, WorkOrderEvent
 from vidgov.probing.models import CameraHealth, ProbeEvidence, ProbeRecord, Sweep
 from vidgov.services.filters import PlaceFilter
+from vidgov.services.read_model import CameraState, Frames, scope_conditions
 from vidgov.sharing.policy import Scope
 
 
@@ -97,18 +104,65 @@ def _search_condition(q: str | None) -> ColumnElement[bool]:
 
 
 def camera_page(engine: Engine, divisions: Divisions, scope: Scope, query: CameraQuery,
-                page: int, page_size: int) -> Page:
-    statement = _camera_select(scope, query)
-    with Session(engine) as session:
-        total = session.scalar(select(func.count()).select_from(
-            statement.with_only_columns(Camera.device_id).subquery())) or 0
-        rows = session.execute(statement.order_by(Camera.device_id)
-                               .offset((page - 1) * page_size).limit(page_size)).all()
-    return Page([camera_summary(c, h, divisions) for c, h in rows], total, page, page_size)
+                page: int, page_size: int, frames: Frames) -> Page:
+    """A page of the matching cameras in device ID order, each with its current state.
+
+    Which cameras match, and how many, is decided over the read model's ``frames`` (as fresh
+    as they are); the page's rows are then read from the store.
+    """
+    conditions = [c for c in (*scope_conditions(scope, query.places),
+                              _status_expr(query.status), _search_expr(query.q))
+                  if c is not None]
+    selected = frames.matching(("cameras", scope, query), frames.cameras, "device_id",
+                               conditions)
+    ids = selected.slice((page - 1) * page_size, page_size).to_list()
+    rows: dict[str, Any] = {}
+    if ids:
+        statement = (select(*_SUMMARY_COLUMNS)
+                     .outerjoin(CameraHealth, CameraHealth.device_id == Camera.device_id)
+                     .where(Camera.device_id.in_(ids), scope.camera_condition(),
+                            query.places.camera_condition()))
+        with Session(engine) as session:
+            rows = {r.device_id: r for r in session.execute(statement)}
+    items = [camera_summary(r, r if r.probed_at is not None else None, divisions)
+             for i in ids if (r := rows.get(i)) is not None]
+    return Page(items, selected.len(), page, page_size)
 
 
-def camera_summary(camera: Camera, health: CameraHealth | None, divisions: Divisions
-                   ) -> dict[str, Any]:
+#: What a list shows of a camera: read as plain rows, not ORM objects with every column.
+_SUMMARY_COLUMNS = (
+    Camera.device_id, Camera.name, Camera.admin_code, Camera.address, Camera.longitude,
+    Camera.latitude, Camera.department, Camera.maintenance_unit, Camera.place_type,
+    Camera.point_class, CameraHealth.online, CameraHealth.playable, CameraHealth.faults,
+    CameraHealth.probed_at,
+)
+
+
+def _status_expr(status: CameraStatus | None) -> pl.Expr | None:
+    """The status filter over the frame's ``state`` (see :class:`~.read_model.CameraState`)."""
+    if status is None:
+        return None
+    state = {CameraStatus.PLAYABLE: CameraState.PLAYABLE,
+             CameraStatus.UNPLAYABLE: CameraState.UNPLAYABLE,
+             CameraStatus.OFFLINE: CameraState.OFFLINE,
+             CameraStatus.UNPROBED: CameraState.UNPROBED}[status]
+    return pl.col("state") == state
+
+
+def _search_expr(q: str | None) -> pl.Expr | None:
+    """Like :func:`_search_condition`: ID prefix, or part of the name or address (ASCII
+    letters in any case, as SQLite's LIKE)."""
+    if not q or not q.strip():
+        return None
+    text = q.strip()
+    lower = text.lower()
+    return (pl.col("device_id").str.starts_with(text)
+            | pl.col("name_lc").str.contains(lower, literal=True)
+            | pl.col("address_lc").str.contains(lower, literal=True)).fill_null(False)
+
+
+def camera_summary(camera: Camera | Row[Any], health: CameraHealth | Row[Any] | None,
+                   divisions: Divisions) -> dict[str, Any]:
     code = camera.admin_code or ""
     city, county = divisions.city_code(code), divisions.county_code(code)
     return {
@@ -117,10 +171,10 @@ def camera_summary(camera: Camera, health: CameraHealth | None, divisions: Divis
         "address": camera.address, "longitude": camera.longitude, "latitude": camera.latitude,
         "department": camera.department, "maintenance_unit": camera.maintenance_unit,
         "place_type": camera.place_type, "point_class": camera.point_class,
-        "online": health.online if health else None,
-        "playable": health.playable if health else None,
-        "faults": list(health.faults) if health else [],
-        "probed_at": _iso(health.probed_at) if health else None,
+        "online": health.online if health is not None else None,
+        "playable": health.playable if health is not None else None,
+        "faults": list(health.faults) if health is not None else [],
+        "probed_at": _iso(health.probed_at) if health is not None else None,
     }
 
 
@@ -208,21 +262,35 @@ def _order_select(scope: Scope) -> Select[WorkOrder, str | None]:
 
 
 def order_page(engine: Engine, scope: Scope, places: PlaceFilter, status: OrderStatus | None,
-               device_id: str | None, page: int, page_size: int) -> Page:
-    statement = _order_select(scope).where(places.camera_condition())
+               device_id: str | None, page: int, page_size: int, frames: Frames) -> Page:
+    """A page of the matching orders, newest first; which ones, and how many, is decided
+    over the read model's ``frames``, the page's rows are then read from the store."""
+    conditions = scope_conditions(scope, places)
     if status is not None:
-        statement = statement.where(WorkOrder.status == status.value)
+        conditions.append(pl.col("status") == status.value)
     if device_id:
-        statement = statement.where(WorkOrder.device_id == device_id)
-    with Session(engine) as session:
-        total = session.scalar(select(func.count()).select_from(
-            statement.with_only_columns(WorkOrder.id).subquery())) or 0
-        rows = session.execute(statement.order_by(WorkOrder.id.desc())
-                               .offset((page - 1) * page_size).limit(page_size)).all()
-    return Page([order_summary(o, name) for o, name in rows], total, page, page_size)
+        conditions.append(pl.col("device_id") == device_id)
+    selected = frames.matching(("orders", scope, places, status, device_id), frames.orders,
+                               "id", conditions)
+    ids = selected.slice((page - 1) * page_size, page_size).to_list()
+    rows: dict[int, Any] = {}
+    if ids:
+        statement = (select(*_ORDER_COLUMNS, Camera.name.label("camera_name"))
+                     .join(Camera, Camera.device_id == WorkOrder.device_id)
+                     .where(WorkOrder.id.in_(ids), scope.camera_condition(),
+                            places.camera_condition()))
+        with Session(engine) as session:
+            rows = {r.id: r for r in session.execute(statement)}
+    return Page([order_summary(r, r.camera_name) for i in ids if (r := rows.get(i)) is not None],
+                selected.len(), page, page_size)
 
 
-def order_summary(order: WorkOrder, camera_name: str | None) -> dict[str, Any]:
+_ORDER_COLUMNS = (WorkOrder.id, WorkOrder.device_id, WorkOrder.fault, WorkOrder.maintenance_unit,
+                  WorkOrder.status, WorkOrder.opened_at, WorkOrder.due_at, WorkOrder.escalated_at,
+                  WorkOrder.closed_at, WorkOrder.close_reason)
+
+
+def order_summary(order: WorkOrder | Row[Any], camera_name: str | None) -> dict[str, Any]:
     return {
         "id": order.id, "device_id": order.device_id, "camera_name": camera_name,
         "fault": order.fault, "maintenance_unit": order.maintenance_unit,

@@ -40,7 +40,8 @@ def list_cameras(account: Reader, services: ServicesDep, places: PlacesDep, pagi
                  q: Search = None, status: CameraStatus | None = None) -> CameraPage:
     """Search the catalog in scope: filters, text search, latest state, paged."""
     page = records.camera_page(services.engine, services.divisions, account.scope,
-                               CameraQuery(places, q, status), paging.page, paging.page_size)
+                               CameraQuery(places, q, status), paging.page, paging.page_size,
+                               services.view.frames())
     return CameraPage(items=[CameraOut(**i) for i in page.items], total=page.total,
                       page=page.page, page_size=page.page_size)
 

@@ -24,7 +24,7 @@ Reader = Annotated[Account, account_for(Action.COCKPIT_READ)]
 @router.get("/kpis")
 def kpis(account: Reader, services: ServicesDep, places: PlacesDep) -> KpisOut:
     """Cameras, online and playable rates, open work orders, catalog score, in scope."""
-    return KpisOut(**cockpit.kpis(services.view, services.engine, account.scope, places))
+    return KpisOut(**cockpit.kpis(services.view, account.scope, places))
 
 
 @router.get("/rates")
@@ -39,14 +39,14 @@ def rates(account: Reader, services: ServicesDep, places: PlacesDep,
 def rates_trend(account: Reader, services: ServicesDep, places: PlacesDep,
                 days: Annotated[int, Query(ge=1, le=366)] = 30) -> TrendOut:
     """Online and playable rates per day over the last ``days`` days."""
-    return TrendOut(rows=cockpit.trend(services.view, services.engine, account.scope, places,
-                                       days))
+    return TrendOut(rows=cockpit.trend(services.view, account.scope, places, days))
 
 
-@router.get("/map/points")
-def map_points(account: Reader, services: ServicesDep, places: PlacesDep) -> MapPoints:
+@router.get("/map/points", response_model=MapPoints)
+def map_points(account: Reader, services: ServicesDep, places: PlacesDep) -> Response:
     """Every placed camera as [lon, lat, state]: compact, for 250,000 points."""
-    return MapPoints(points=cockpit.map_points(services.view, account.scope, places))
+    return Response(cockpit.map_points(services.view, account.scope, places),
+                    media_type="application/json")
 
 
 @router.get("/map/regions")

@@ -27,7 +27,7 @@ def list_orders(account: Reader, services: ServicesDep, places: PlacesDep, pagin
                 device_id: Annotated[str | None, Query(max_length=64)] = None) -> OrderPage:
     """Work orders in scope (a maintenance unit sees its own), newest first."""
     page = records.order_page(services.engine, account.scope, places, status, device_id,
-                              paging.page, paging.page_size)
+                              paging.page, paging.page_size, services.view.frames())
     return OrderPage(items=[OrderOut(**i) for i in page.items], total=page.total,
                      page=page.page, page_size=page.page_size)
 

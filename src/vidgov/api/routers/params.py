@@ -1,4 +1,8 @@
-"""Query parameters several routers share: place filters and pagination."""
+"""Query parameters several routers share: place filters and pagination.
+
+Both are ``async``: pure and quick, they run on the event loop instead of costing each
+request two more trips through the thread pool.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +17,7 @@ from vidgov.services.filters import PlaceFilter, place_filter
 MAX_PAGE_SIZE = 500
 
 
-def places(
+async def places(
     services: ServicesDep,
     city: Annotated[str | None, Query(max_length=40, description="City name or code")] = None,
     county: Annotated[str | None, Query(max_length=40,
@@ -40,7 +44,7 @@ class Paging:
         return min(start, total), min(start + self.page_size, total)
 
 
-def paging(
+async def paging(
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
     page_size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 50,
 ) -> Paging:
