@@ -14,9 +14,10 @@ $(BIN)/python:
 ## install: the platform into .venv (pinned by constraints.txt)
 install: $(BIN)/python
 	$(PIP) install -c constraints.txt -e .
+	bash scripts/install-web-deps.sh
 
 ## run: install, then the main job on the embedded default (SQLite, synthetic estate)
-run: install
+run: system-deps install
 	$(BIN)/vidgov demo
 
 system-deps:
@@ -24,6 +25,7 @@ system-deps:
 
 install-test: $(BIN)/python system-deps
 	$(PIP) install -c constraints.txt -e '.[test]'
+	bash scripts/install-web-deps.sh
 
 lint:
 	$(BIN)/ruff check src tests benchmarks scripts
@@ -36,13 +38,15 @@ architecture:
 
 check: lint typecheck architecture
 
-## test: install the test needs (PostgreSQL included), check, run the whole suite
+## test: install the test needs (PostgreSQL included), check, run the whole suite; the
+## browser tests' screenshots land in test-artifacts/
 test: install-test check
-	$(BIN)/python -m pytest
+	VIDGOV_TEST_ARTIFACTS=$(CURDIR)/test-artifacts $(BIN)/python -m pytest
 
-## bench: the catalog benchmark at full size (250,000 cameras)
+## bench: the catalog and sweep benchmarks at full size (250,000 cameras)
 bench: install-test
 	$(BIN)/python benchmarks/catalog_bench.py
+	$(BIN)/python benchmarks/sweep_bench.py
 
 ## constraints: re-pin every installed package (run after changing pyproject.toml)
 constraints:

@@ -32,7 +32,14 @@ PACKAGES=(
     gstreamer1.0-x              # its Pango plugin: textoverlay burns in the OSD clock
     fonts-dejavu-core           # a font for that clock
     ffmpeg                      # ffprobe: the one-process-per-camera baseline in benchmarks
+    chromium                    # the web UI's browser tests (tests/e2e, Playwright drives it)
+    fonts-wqy-microhei          # a CJK font: Chromium draws the Chinese UI in screenshots
 )
+# npm installs the web UI's chart library (scripts/install-web-deps.sh). Debian's package only
+# when no npm is there: one that came with another Node.js build must not be replaced.
+if ! command -v npm >/dev/null 2>&1; then
+    PACKAGES+=(npm)
+fi
 
 log() { printf '[install-system-deps] %s\n' "$*" >&2; }
 

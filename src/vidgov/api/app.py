@@ -21,10 +21,11 @@ from vidgov.api.routers import admin, audit, auth, cameras, cockpit, orders
 from vidgov.domain.divisions import load_divisions
 from vidgov.domain.geo import load_boundaries
 from vidgov.errors import ConfigurationError
-from vidgov.services.cockpit import EstateView
+from vidgov.services.read_model import EstateView
 from vidgov.settings import Settings, load_settings
 from vidgov.sharing.policy import Action
 from vidgov.store.db import open_store
+from vidgov.web import mount_web
 
 log = logging.getLogger("vidgov.api")
 
@@ -66,7 +67,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     check_declared_actions(app)
     app.add_middleware(MetricsMiddleware, metrics=metrics, log=AccessLog())
-    _mount_web(app)
+    mount_web(app)  # last: the pages at / never shadow an API route
     return app
 
 
@@ -95,12 +96,3 @@ def check_declared_actions(app: FastAPI) -> None:
                   and declared_action(r) == ""]
     if undeclared:
         raise ConfigurationError(f"routes without a declared action: {', '.join(undeclared)}")
-
-
-def _mount_web(app: FastAPI) -> None:
-    try:
-        from vidgov.web import mount_web  # type: ignore[import-untyped,unused-ignore]
-    except ImportError:  # the web package is optional for API-only deployments
-        log.warning("web UI not installed; serving the API only")
-        return
-    mount_web(app)
