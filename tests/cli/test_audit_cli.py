@@ -34,8 +34,9 @@ def test_audit_json_shape(vidgov: Invoke) -> None:
     assert {"device_id", "code", "detail", "suggestion"} <= set(finding)
 
 
-def test_demo_is_the_main_job(vidgov: Invoke) -> None:
-    result = vidgov("demo", "--cameras", "800")
+def test_demo_without_a_fleet_prints_the_scorecards(vidgov: Invoke) -> None:
+    # The whole main job (fleet, sweep, cockpit) runs in tests/e2e/test_main_job.py.
+    result = vidgov("demo", "--cameras", "800", "--mounts", "0")
     assert result.exit_code == 0, result.stderr
     assert "市级评分" in result.stdout
     assert "南宁市" in result.stdout

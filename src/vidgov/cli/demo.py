@@ -1,34 +1,61 @@
 """``vidgov demo``: the main job on the embedded default, end to end.
 
-Synthesise a Guangxi estate, import it into the store, audit it, print the scorecards: what an
-operator's first day with vidgov looks like, on any machine, with nothing to download.
+Synthesise a Guangxi estate, import it, audit it and print the scorecards; start a simulated
+camera fleet and point the estate's cameras at it; sweep it; then run the worker and serve
+the cockpit until Ctrl-C: what an operator's first day with vidgov looks like, on any
+machine, with nothing to download.
 """
 
 from __future__ import annotations
 
+import logging
+import signal
 import tempfile
-from datetime import date
+import threading
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated
 
 import typer
+import uvicorn
+from sqlalchemy import Engine
 
+from vidgov.api.app import create_app
 from vidgov.catalog.exporter import Encoding
 from vidgov.catalog.importer import import_catalog
 from vidgov.catalog.scorecard import GroupBy
 from vidgov.cli.audit import print_report
 from vidgov.cli.context import state
 from vidgov.cli.output import stages, stdout
+from vidgov.cli.sweep import print_rates, sweep_with_progress
+from vidgov.domain.divisions import load_divisions
+from vidgov.maintenance.lifecycle import update_orders
+from vidgov.probing.probe import ProbeOptions
+from vidgov.probing.schedule import Schedule, run_worker
+from vidgov.probing.sweep import Prober
 from vidgov.services.catalog import audit_catalog
+from vidgov.services.demo import demo_logins, point_at_fleet
 from vidgov.services.estate import write_estate
+from vidgov.services.sweeps import make_prober, picture_diagnoser
+from vidgov.settings import load_settings
+from vidgov.simulate.fleet import Fleet
 
 
 def demo_command(
     ctx: typer.Context,
     cameras: Annotated[int, typer.Option(min=1, help="Size of the synthetic estate.")] = 20_000,
     seed: Annotated[int, typer.Option(help="Same seed, same estate.")] = 1,
+    mounts: Annotated[int, typer.Option(
+        min=0, help="Simulated RTSP cameras the estate's cameras share (0: no fleet, "
+        "no sweep).")] = 120,
+    serve: Annotated[bool, typer.Option(
+        help="After the sweep, run the worker and serve the cockpit until Ctrl-C.")] = True,
+    host: Annotated[str, typer.Option(help="Address the cockpit listens on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Cockpit port.")] = 8000,
+    every: Annotated[int, typer.Option(min=1, help="Minutes between the worker's sweeps.")
+                     ] = 10,
 ) -> None:
-    """演示 Synthesise an estate, import it, audit it and print the scorecards."""
+    """演示 The main job: estate, audit, fleet, sweep, then the worker and the cockpit."""
     engine = state(ctx).engine()
     console = stdout()
     with tempfile.TemporaryDirectory(prefix="vidgov-demo-") as folder, stages(3) as progress:
@@ -48,3 +75,46 @@ def demo_command(
     print_report(report, [GroupBy.CITY])
     console.print("more: vidgov audit --by county --by department --by maintenance_unit, "
                   "--where city=南宁市, --xlsx 校验结果.xlsx")
+    if mounts == 0:
+        return
+    with Fleet.from_mix(mounts, seed=seed) as fleet:
+        pointed = point_at_fleet(engine, [c.url for c in fleet.cameras])
+        console.print(f"simulated fleet: {mounts} RTSP cameras on 127.0.0.1 serve the "
+                      f"{pointed:,} catalog cameras with a stream address")
+        prober = make_prober(ProbeOptions(diagnose=picture_diagnoser(clock_every=10)))
+        # A fault must last past the grace period to open an order: the demo's first sweep
+        # has none, so the work-order board has something on it from the start.
+        swept = sweep_with_progress(engine, [], prober, grace=timedelta(0))
+        print_rates(engine, [])
+        console.print(f"work orders opened: {swept.orders.opened}")
+        if serve:
+            _serve(engine, ctx, prober, host, port, every)
+
+
+def _serve(engine: Engine, ctx: typer.Context, prober: Prober, host: str, port: int,
+           every: int) -> None:
+    console = stdout()
+    logins = demo_logins(engine, load_divisions())
+    stop = threading.Event()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    worker = threading.Thread(
+        target=run_worker, name="vidgov-worker", daemon=True,
+        args=(engine, [Schedule((), timedelta(minutes=every))], prober, stop),
+        kwargs={"after_sweep": lambda at: update_orders(engine, at)})
+    worker.start()
+    settings = load_settings()
+    url = state(ctx).database_url
+    if url:
+        settings = settings.model_copy(update={"database_url": url})
+    console.print(f"\n驾驶舱 cockpit: http://{host}:{port}/   (API: /docs, metrics: /metrics)")
+    for login in logins:
+        console.print(f"  登录 login: {login.username} / {login.password}   ({login.note})")
+    console.print(f"the worker sweeps every {every} min; Ctrl-C stops everything")
+    previous = signal.getsignal(signal.SIGTERM)
+    try:
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="warning",
+                    access_log=False, timeout_graceful_shutdown=10)
+    finally:
+        stop.set()
+        worker.join(timeout=30)
+        signal.signal(signal.SIGTERM, previous)

@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy import Engine
 
 from vidgov.cli.context import state
 from vidgov.cli.output import frame_table, print_json, stderr, stdout
@@ -19,8 +21,9 @@ from vidgov.probing.probe import ProbeOptions
 from vidgov.probing.rates import RateBy
 from vidgov.probing.results import ProbeTimeouts
 from vidgov.probing.schedule import Schedule, run_worker
+from vidgov.probing.sweep import Prober
 from vidgov.services.health import rates
-from vidgov.services.sweeps import make_prober, picture_diagnoser, sweep
+from vidgov.services.sweeps import SweepReport, make_prober, picture_diagnoser, sweep
 
 
 def sweep_command(
@@ -47,15 +50,8 @@ def sweep_command(
                            timeouts=ProbeTimeouts(connect_s=timeout, rtsp_s=timeout),
                            diagnose=picture_diagnoser(clock_every=osd_every) if decode else None)
     prober = make_prober(options, concurrency)
-    progress = Progress(TextColumn("巡检 sweep"), BarColumn(), MofNCompleteColumn(),
-                        TimeElapsedColumn(), console=stderr(), disable=as_json)
-    with progress:
-        task = progress.add_task("sweep", total=None)
-        report = sweep(engine, where or [], prober, batch_size=batch_size,
-                       start=lambda n: progress.update(task, total=n),
-                       progress=lambda n: progress.advance(task, n))
-    by_city = rates(engine, RateBy.CITY, where or [], None, over_time=False)
-    by_level = rates(engine, RateBy.LEVEL, where or [], None, over_time=False)
+    report = sweep_with_progress(engine, where or [], prober, batch_size=batch_size,
+                                 quiet=as_json)
     summary = report.summary
     if as_json:
         print_json({
@@ -63,16 +59,38 @@ def sweep_command(
             "probed": summary.probed_now, "resumed": summary.resumed,
             "orders": {"opened": report.orders.opened, "escalated": report.orders.escalated,
                        "closed": report.orders.closed},
-            "rates": {"city": by_city.to_dicts(), "level": by_level.to_dicts()},
+            "rates": {
+                "city": rates(engine, RateBy.CITY, where or [], None, False).to_dicts(),
+                "level": rates(engine, RateBy.LEVEL, where or [], None, False).to_dicts()},
         })
         return
+    stdout().print(f"sweep {summary.sweep_id}: probed {summary.probed_now:,} of "
+                   f"{summary.planned:,}" + (" (resumed)" if summary.resumed else "")
+                   + f"; work orders opened {report.orders.opened}, closed "
+                   f"{report.orders.closed}, escalated {report.orders.escalated}")
+    print_rates(engine, where or [])
+
+
+def sweep_with_progress(
+    engine: Engine, where: Sequence[str], prober: Prober, *, batch_size: int = 500,
+    grace: timedelta | None = None, quiet: bool = False,
+) -> SweepReport:
+    """A sweep with a progress bar on standard error (none when ``quiet``)."""
+    progress = Progress(TextColumn("巡检 sweep"), BarColumn(), MofNCompleteColumn(),
+                        TimeElapsedColumn(), console=stderr(), disable=quiet)
+    with progress:
+        task = progress.add_task("sweep", total=None)
+        return sweep(engine, where, prober, batch_size=batch_size, grace=grace,
+                     start=lambda n: progress.update(task, total=n),
+                     progress=lambda n: progress.advance(task, n))
+
+
+def print_rates(engine: Engine, where: Sequence[str]) -> None:
+    """Online and playable rates of the scope, per city and per level."""
     console = stdout()
-    console.print(f"sweep {summary.sweep_id}: probed {summary.probed_now:,} of "
-                  f"{summary.planned:,}" + (" (resumed)" if summary.resumed else "")
-                  + f"; work orders opened {report.orders.opened}, closed "
-                  f"{report.orders.closed}, escalated {report.orders.escalated}")
-    console.print(frame_table(by_city, "在线率与可播放率 by city", RATE_HEADERS))
-    console.print(frame_table(by_level, "by level", RATE_HEADERS))
+    for by, title in ((RateBy.CITY, "在线率与可播放率 by city"), (RateBy.LEVEL, "by level")):
+        console.print(frame_table(rates(engine, by, where, None, over_time=False), title,
+                                  RATE_HEADERS))
 
 
 def worker_command(

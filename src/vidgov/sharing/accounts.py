@@ -98,6 +98,18 @@ def disable_user(session: Session, username: str) -> User:
     return user
 
 
+def set_password(session: Session, username: str, password: str) -> User:
+    """A new password for an existing account; its live credentials end."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(f"password: at least {MIN_PASSWORD_LENGTH} characters")
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise InvalidInput(f"no user {username!r}")
+    user.password_hash = _HASHER.hash(password)
+    session.execute(delete(Credential).where(Credential.user_id == user.id))
+    return user
+
+
 def authenticate(session: Session, username: str, password: str) -> User | None:
     """The user if the password is right and the account enabled; None otherwise."""
     user = session.scalar(select(User).where(User.username == username))
