@@ -10,8 +10,8 @@ Accounts are made with ``vidgov.sharing.accounts.create_user``.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -23,8 +23,10 @@ from vidgov.catalog.models import Camera
 from vidgov.domain.divisions import load_divisions
 from vidgov.maintenance.lifecycle import Policy, update_orders
 from vidgov.maintenance.models import WorkOrder
+from vidgov.probing.results import PictureFault
 from vidgov.probing.sweep import SweepTarget, run_sweep
 from vidgov.services.estate import write_estate
+from vidgov.services.sweeps import StoredProbe
 from vidgov.sharing.accounts import create_user
 from vidgov.sharing.policy import Role
 
@@ -34,25 +36,6 @@ SEED = 7
 #: Sweeps this long before "now": a trend over several days and faults that outlast the grace.
 SWEEP_AGES = (timedelta(days=3), timedelta(days=2), timedelta(days=1), timedelta(hours=2),
               timedelta(minutes=5))
-
-
-@dataclass(frozen=True)
-class Evidence:
-    code: str
-    measured: float | None
-    threshold: float | None
-    snapshot_jpeg: bytes | None
-
-
-@dataclass(frozen=True)
-class Outcome:
-    device_id: str
-    online: bool
-    playable: bool
-    faults: Sequence[str]
-    probed_at: datetime
-    timings_ms: Mapping[str, float] = field(default_factory=lambda: {"connect": 3.0})
-    evidence: Sequence[Evidence] = ()
 
 
 #: (online, playable, faults) by bucket of a device ID's hash: ~70% playable, as in Guangxi.
@@ -100,14 +83,15 @@ class TableProber:
     def __init__(self, sweep: int, at: datetime) -> None:
         self.sweep, self.at = sweep, at
 
-    def __call__(self, batch: Sequence[SweepTarget]) -> Iterable[Outcome]:
+    def __call__(self, batch: Sequence[SweepTarget]) -> Iterable[StoredProbe]:
         outcomes = []
         for target in batch:
             online, playable, faults = state_of(target.device_id, self.sweep)
-            evidence = [Evidence(code, 0.1, 0.25, _jpeg(len(target.device_id) + i))
+            evidence = [PictureFault(code, code == "frozen", 0.1, 0.25,
+                                     _jpeg(len(target.device_id) + i))
                         for i, code in enumerate(faults) if code in ("frozen", "blur")]
-            outcomes.append(Outcome(target.device_id, online, playable, faults, self.at,
-                                    evidence=evidence))
+            outcomes.append(StoredProbe(target.device_id, online, playable, faults, self.at,
+                                        {"connect": 3.0}, evidence))
         return outcomes
 
 
