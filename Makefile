@@ -15,6 +15,7 @@ $(BIN)/python:
 install: $(BIN)/python
 	$(PIP) install -c constraints.txt -e .
 	bash scripts/install-web-deps.sh
+	bash scripts/install-models.sh $(BIN)/python
 
 ## run: install, then the main job on the embedded default (SQLite, synthetic estate)
 run: system-deps install
@@ -26,6 +27,7 @@ system-deps:
 install-test: $(BIN)/python system-deps
 	$(PIP) install -c constraints.txt -e '.[test]'
 	bash scripts/install-web-deps.sh
+	bash scripts/install-models.sh $(BIN)/python
 
 lint:
 	$(BIN)/ruff check src tests benchmarks scripts

@@ -34,6 +34,7 @@ PACKAGES=(
     ffmpeg                      # ffprobe: the one-process-per-camera baseline in benchmarks
     chromium                    # the web UI's browser tests (tests/e2e, Playwright drives it)
     fonts-wqy-microhei          # a CJK font: Chromium draws the Chinese UI in screenshots
+    opencv-doc                  # its examples/data/vtest.avi: real walkers for the detector tests
 )
 # npm installs the web UI's chart library (scripts/install-web-deps.sh). Debian's package only
 # when no npm is there: one that came with another Node.js build must not be replaced.

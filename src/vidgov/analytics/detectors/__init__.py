@@ -1,0 +1,1 @@
+"""Detector backends, one module each holding its config model and implementation."""
