@@ -54,6 +54,41 @@ def utf8_text(name: str, raw: bytes) -> bytes:
     return text.encode("utf-8")
 
 
+def chunk_encoding(name: str, raw: bytes) -> str | None:
+    """``utf-8`` or ``gb18030`` when the file can be decoded a line-aligned chunk at a time.
+
+    None for a file with a BOM (decoded whole: rare, and UTF-16 has no byte-wise newlines).
+    Raises :class:`UnreadableCatalog` as :func:`utf8_text` would for the checks that need
+    the whole file (NUL bytes, UTF-8 lines before the first GBK byte).
+    """
+    if raw.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return None
+    _no_nul(name, raw)
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        _refuse_utf8_then_other(name, raw, exc.start)
+        return "gb18030"
+    return "utf-8"
+
+
+def utf8_chunk(name: str, chunk: bytes, encoding: str) -> bytes:
+    """One chunk (whole lines) of a file as UTF-8, for the ``encoding`` :func:`chunk_encoding`
+    chose; raises :class:`UnicodeDecodeError` or :class:`UnreadableCatalog` (mixed lines).
+
+    A newline byte is never inside a GBK/GB18030 character, so chunks cut after a newline
+    decode exactly as the whole file would. Line numbers in a raised message are relative to
+    the chunk: the caller re-reads the whole file to report the error.
+    """
+    if encoding == "utf-8":
+        return chunk
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        check = pool.submit(_refuse_other_then_utf8, name, chunk)
+        text = chunk.decode("gb18030")
+        check.result()
+    return text.encode("utf-8")
+
+
 def _line_at(raw: bytes, offset: int) -> int:
     return raw.count(b"\n", 0, offset) + 1
 

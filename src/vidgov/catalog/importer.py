@@ -8,7 +8,9 @@ cannot be read at all raises before anything is written.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import queue
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,13 +20,16 @@ import polars as pl
 from sqlalchemy import Engine
 
 from vidgov.catalog.normalise import normalise
-from vidgov.catalog.reading import read_catalog
+from vidgov.catalog.reading import WholeFileNeeded, stream_catalog
 from vidgov.catalog.sources import LINE, SourceTable
 from vidgov.catalog.store import COMPARED, camera_columns
-from vidgov.store.bulk import bulk_session
+from vidgov.store.bulk import MAX_STAGED, BulkSession, bulk_session
 
 #: Longer cells are refused (per row): no catalog field is this long, a pasted blob is.
 MAX_CELL_CHARS: Final = 2000
+#: CSVs are read in chunks of about this size (~25,000 catalog rows), so that reading the
+#: next chunk overlaps writing the last ones.
+CHUNK_BYTES: Final = 8 << 20
 
 FILE = "__file"
 SHEET = "__sheet"
@@ -64,32 +69,178 @@ class ImportReport:
 def import_catalog(
     engine: Engine, paths: Sequence[Path], now: datetime | None = None
 ) -> ImportReport:
-    """Read every file first (any unreadable one aborts the import), then upsert in one go."""
+    """Read, check and upsert every file in one transaction; any unreadable file aborts it.
+
+    Reading (decode, parse, normalise: polars and Python's codecs) runs in a second thread
+    while this one writes the batches read so far (SQLite and ADBC, which release the GIL),
+    so the two halves share the machine's cores. Writing before the last file is read is
+    safe because nothing is committed until then: a file that cannot be read rolls the
+    whole import back. A CSV whose chunks cannot be read on their own (a quoted line break)
+    sends the whole import round again reading each file whole, which gives the same result.
+    """
     now = now or datetime.now(UTC)
+    try:
+        return _import(engine, paths, now, CHUNK_BYTES)
+    except WholeFileNeeded:
+        return _import(engine, paths, now, None)
+
+
+def _import(
+    engine: Engine, paths: Sequence[Path], now: datetime, chunk_bytes: int | None
+) -> ImportReport:
     report = ImportReport()
-    tables: list[SourceTable] = []
-    for path in paths:
-        catalog_file = read_catalog(path)
-        tables.extend(catalog_file.tables)
-        report.skipped_sheets.extend(catalog_file.skipped_sheets)
-    frames: list[pl.DataFrame] = []
-    report.read = sum(t.frame.height + len(t.rejects) for t in tables)
-    for table in tables:
-        report.rejects.extend(
+    pipe = _Pipe()
+    reader = threading.Thread(
+        target=pipe.run, args=(lambda: _read_all(paths, chunk_bytes, report, pipe),),
+        name="catalog-reader", daemon=True)
+    reader.start()
+    try:
+        batch = pipe.take(last=False)
+        if batch is None:
+            return report
+        with bulk_session(engine) as session:
+            stamp = session.timestamp(now)
+            for index in range(MAX_STAGED):
+                _upsert(session, f"incoming{index}", batch, stamp, report)
+                batch = pipe.take(last=index == MAX_STAGED - 2)
+                if batch is None:
+                    break
+    finally:
+        pipe.close()
+        reader.join()
+    return report
+
+
+class _Pipe:
+    """The bounded hand-over from the reading thread to the writing one.
+
+    Frames wait here while the writer is busy; the writer takes all that are waiting at once
+    (one staged table each time, so the number of staged tables stays small). An error in
+    the reader is raised again in the writer.
+    """
+
+    def __init__(self) -> None:
+        self._queue: queue.Queue[pl.DataFrame | BaseException | None] = queue.Queue(4)
+        self._closed = threading.Event()
+
+    def run(self, produce: Callable[[], None]) -> None:
+        try:
+            produce()
+        except BaseException as exc:  # handed to the writer, which raises it
+            self.put(exc)
+        else:
+            self.put(None)
+
+    def put(self, item: pl.DataFrame | BaseException | None) -> None:
+        while not self._closed.is_set():
+            try:
+                self._queue.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def take(self, last: bool) -> pl.DataFrame | None:
+        """The frames read since the last take (with ``last``, all that remain) or None."""
+        frames: list[pl.DataFrame] = []
+        while not self._closed.is_set():
+            if frames and not last and self._queue.empty():
+                break
+            item = self._queue.get()
+            if isinstance(item, BaseException):
+                raise item
+            if item is None:
+                self._closed.set()
+            else:
+                frames.append(item)
+        return pl.concat(frames, how="vertical_relaxed") if frames else None
+
+    def close(self) -> None:
+        self._closed.set()
+        while True:
+            try:
+                self._queue.get_nowait()
+            except queue.Empty:
+                return
+
+
+def _read_all(paths: Sequence[Path], chunk_bytes: int | None, report: ImportReport,
+              pipe: _Pipe) -> None:
+    checks = _RowChecks(report)
+    for number, path in enumerate(paths):
+        for catalog_file in stream_catalog(path, chunk_bytes):
+            report.skipped_sheets.extend(catalog_file.skipped_sheets)
+            for table in catalog_file.tables:
+                rows = checks.check(number, table)
+                if rows.height:
+                    pipe.put(rows)
+    checks.finish()
+
+
+class _RowChecks:
+    """The per-row checks, one table (or chunk of one) at a time, in reading order.
+
+    Rejects are listed as a whole-file read lists them: per table its structural rejects then
+    its over-long cells, and then the missing and duplicate IDs of the whole import.
+    """
+
+    def __init__(self, report: ImportReport) -> None:
+        self._report = report
+        self._source: tuple[int, str] | None = None
+        self._too_long: list[Reject] = []
+        self._id_rejects: list[Reject] = []
+        self._seen: list[pl.DataFrame] = []  # device_id, file, sheet, line of kept rows
+
+    def check(self, number: int, table: SourceTable) -> pl.DataFrame:
+        """The rows of ``table`` to upsert, normalised; the rest go to the report's rejects."""
+        if self._source != (number, table.sheet):
+            self._report.rejects.extend(self._too_long)
+            self._source, self._too_long = (number, table.sheet), []
+        self._report.read += table.frame.height + len(table.rejects)
+        self._report.rejects.extend(
             Reject(table.file, table.sheet, r.line, r.reason, r.detail, None,
                    _cells(table.header, r.cells))
             for r in table.rejects)
         typed = normalise(table).with_columns(
             pl.lit(table.file).alias(FILE), pl.lit(table.sheet).alias(SHEET))
         typed, too_long = _split_too_long(table, typed)
-        report.rejects.extend(too_long)
-        frames.append(typed)
-    incoming = pl.concat(frames, how="vertical_relaxed") if frames else None
-    if incoming is None or incoming.height == 0:
-        return report
-    incoming = _reject_missing_and_duplicate_ids(incoming, tables, report)
-    _upsert(engine, incoming, now, report)
-    return report
+        self._too_long.extend(too_long)
+        return self._reject_missing_and_duplicate_ids(typed, table)
+
+    def finish(self) -> None:
+        self._report.rejects.extend(self._too_long)
+        self._report.rejects.extend(self._id_rejects)
+
+    def _reject_missing_and_duplicate_ids(
+        self, incoming: pl.DataFrame, table: SourceTable
+    ) -> pl.DataFrame:
+        ids = incoming["device_id"]
+        missing = ids.is_null()
+        duplicate = ~missing & ~ids.is_first_distinct()
+        for seen in self._seen:
+            duplicate |= ~missing & ids.is_in(seen["device_id"].implode())
+        kept = incoming.filter(~missing & ~duplicate)
+        self._seen.append(kept.select("device_id", FILE, SHEET, LINE))
+        if not (missing.any() or duplicate.any()):
+            return kept
+        dropped = incoming.filter(missing | duplicate)
+        first_seen = (
+            pl.concat(self._seen, how="vertical_relaxed")
+            .filter(pl.col("device_id").is_in(dropped["device_id"].drop_nulls().implode()))
+            .rows_by_key("device_id", unique=True)
+        )
+        for row in dropped.iter_rows(named=True):
+            cells = _source_cells(table, row[LINE])
+            if row["device_id"] is None:
+                reason, detail = "missing_device_id", "the device ID (设备编码) cell is empty"
+            else:
+                file, sheet, line = first_seen[row["device_id"]]
+                where = f"{file}{f' [{sheet}]' if sheet else ''} line {line}"
+                reason, detail = (
+                    "duplicate_device_id", f"same device ID as {where}, which was kept")
+            self._id_rejects.append(
+                Reject(row[FILE], row[SHEET], row[LINE], reason, detail, row["device_id"],
+                       cells))
+        return kept
 
 
 def _cells(header: Sequence[str], cells: Sequence[str]) -> dict[str, str]:
@@ -127,57 +278,29 @@ def _split_too_long(
     return typed.filter(~too_long), rejects
 
 
-def _reject_missing_and_duplicate_ids(
-    incoming: pl.DataFrame, tables: list[SourceTable], report: ImportReport
-) -> pl.DataFrame:
-    by_source = {(t.file, t.sheet): t for t in tables}
-    missing = incoming["device_id"].is_null()
-    duplicate = ~incoming["device_id"].is_first_distinct() & ~missing
-    if not (missing.any() or duplicate.any()):
-        return incoming
-    first_seen = (
-        incoming.filter(~missing & ~duplicate)
-        .select("device_id", FILE, SHEET, LINE)
-        .rows_by_key("device_id", unique=True)
-    )
-    for row in incoming.filter(missing | duplicate).iter_rows(named=True):
-        table = by_source[(row[FILE], row[SHEET])]
-        cells = _source_cells(table, row[LINE])
-        if row["device_id"] is None:
-            reason, detail = "missing_device_id", "the device ID (设备编码) cell is empty"
-        else:
-            file, sheet, line = first_seen[row["device_id"]]
-            where = f"{file}{f' [{sheet}]' if sheet else ''} line {line}"
-            reason, detail = "duplicate_device_id", f"same device ID as {where}, which was kept"
-        report.rejects.append(
-            Reject(row[FILE], row[SHEET], row[LINE], reason, detail, row["device_id"], cells))
-    return incoming.filter(~missing & ~duplicate)
-
-
-def _upsert(engine: Engine, incoming: pl.DataFrame, now: datetime,
+def _upsert(session: BulkSession, name: str, incoming: pl.DataFrame, stamp: str,
             report: ImportReport) -> None:
-    """Insert new IDs, update changed ones, count the rest: all in SQL, one transaction."""
+    """Insert new IDs, update changed ones, count the rest: all in SQL, in the session's
+    transaction. Duplicates were rejected before, so batches never share an ID."""
     rows = incoming.select(
         *camera_columns(), pl.col(FILE).alias("source"), pl.col(LINE).alias("source_line"))
     columns = rows.columns
-    with bulk_session(engine) as session:
-        staged = session.stage("incoming", rows, like="camera")
-        stamp = session.timestamp(now)
-        matched = session.scalar(
-            f"SELECT count(*) FROM camera JOIN {staged} AS i "
-            "ON camera.device_id = i.device_id")
-        changed = " OR ".join(
-            # JSON has no equality in PostgreSQL: compare its text.
-            f"CAST(camera.{c} AS TEXT) {session.distinct} CAST(i.{c} AS TEXT)"
-            if c in ("raw_values", "extra") else f"camera.{c} {session.distinct} i.{c}"
-            for c in COMPARED if c != "device_id")
-        assignments = ", ".join(f"{c} = i.{c}" for c in columns if c != "device_id")
-        report.updated = session.execute(
-            f"UPDATE camera SET {assignments}, updated_at = {stamp} "
-            f"FROM {staged} AS i WHERE camera.device_id = i.device_id AND ({changed})")
-        report.inserted = session.execute(
-            f"INSERT INTO camera ({', '.join(columns)}, created_at, updated_at) "
-            f"SELECT {', '.join(f'i.{c}' for c in columns)}, {stamp}, {stamp} "
-            f"FROM {staged} AS i "
-            "WHERE NOT EXISTS (SELECT 1 FROM camera WHERE camera.device_id = i.device_id)")
-        report.unchanged = int(matched) - report.updated
+    staged = session.stage(name, rows, like="camera")
+    matched = session.scalar(
+        f"SELECT count(*) FROM camera JOIN {staged} AS i ON camera.device_id = i.device_id")
+    changed = " OR ".join(
+        # JSON has no equality in PostgreSQL: compare its text.
+        f"CAST(camera.{c} AS TEXT) {session.distinct} CAST(i.{c} AS TEXT)"
+        if c in ("raw_values", "extra") else f"camera.{c} {session.distinct} i.{c}"
+        for c in COMPARED if c != "device_id")
+    assignments = ", ".join(f"{c} = i.{c}" for c in columns if c != "device_id")
+    updated = session.execute(
+        f"UPDATE camera SET {assignments}, updated_at = {stamp} "
+        f"FROM {staged} AS i WHERE camera.device_id = i.device_id AND ({changed})")
+    report.updated += updated
+    report.inserted += session.execute(
+        f"INSERT INTO camera ({', '.join(columns)}, created_at, updated_at) "
+        f"SELECT {', '.join(f'i.{c}' for c in columns)}, {stamp}, {stamp} "
+        f"FROM {staged} AS i "
+        "WHERE NOT EXISTS (SELECT 1 FROM camera WHERE camera.device_id = i.device_id)")
+    report.unchanged += int(matched) - updated

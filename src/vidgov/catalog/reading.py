@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from pathlib import Path
 
 import polars as pl
 
-from vidgov.catalog.decoding import utf8_text
+from vidgov.catalog.decoding import chunk_encoding, utf8_chunk, utf8_text
 from vidgov.catalog.sources import (
     HEADER_SEARCH_ROWS,
     LINE,
@@ -35,17 +36,86 @@ _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"
 
 
+class WholeFileNeeded(Exception):
+    """A chunk of a CSV is not one clean line per row (a quoted line break, a bad byte…).
+
+    Only the whole-file reading knows the right line numbers and the exact error message, so
+    the caller starts again without chunks.
+    """
+
+
 def read_catalog(path: Path) -> CatalogFile:
     """All catalog tables in ``path``; raises :class:`UnreadableCatalog` with a one-line reason."""
+    raw = _read_bytes(path)
+    if raw.startswith(_ZIP_MAGIC) or raw.startswith(_OLE_MAGIC):
+        return read_workbook(path)
+    return CatalogFile([_read_csv(path, utf8_text(path.name, raw))])
+
+
+def stream_catalog(path: Path, chunk_bytes: int | None) -> Iterator[CatalogFile]:
+    """The tables of ``path`` as :func:`read_catalog` reads them, a CSV in line-aligned chunks.
+
+    Each chunk of about ``chunk_bytes`` comes as a table of its own, with the file's header
+    and the rows' real line numbers, so decoding and parsing the next chunk can overlap
+    the work on this one. Raises :class:`WholeFileNeeded` (possibly after some chunks) for
+    a file whose chunks cannot be read on their own; ``chunk_bytes=None`` never does.
+    """
+    raw = _read_bytes(path)
+    if raw.startswith(_ZIP_MAGIC) or raw.startswith(_OLE_MAGIC):
+        yield read_workbook(path)
+        return
+    try:
+        encoding = chunk_encoding(path.name, raw) if chunk_bytes is not None else None
+    except UnreadableCatalog as exc:
+        raise WholeFileNeeded from exc
+    if chunk_bytes is None or encoding is None or len(raw) <= chunk_bytes:
+        yield CatalogFile([_read_csv(path, utf8_text(path.name, raw))])
+        return
+    try:
+        yield from _csv_chunks(path, raw, encoding, chunk_bytes)
+    except (UnreadableCatalog, UnicodeDecodeError, csv.Error) as exc:
+        raise WholeFileNeeded from exc
+
+
+def _read_bytes(path: Path) -> bytes:
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise UnreadableCatalog(f"{path}: cannot read: {exc.strerror or exc}") from exc
     if not raw.strip():
         raise UnreadableCatalog(f"{path}: the file is empty")
-    if raw.startswith(_ZIP_MAGIC) or raw.startswith(_OLE_MAGIC):
-        return read_workbook(path)
-    return CatalogFile([_read_csv(path, utf8_text(path.name, raw))])
+    return raw
+
+
+def _csv_chunks(
+    path: Path, raw: bytes, encoding: str, chunk_bytes: int
+) -> Iterator[CatalogFile]:
+    first_line, start = 1, 0
+    header: tuple[str, ...] = ()
+    fields: dict[str, int] = {}
+    separator, skip = ",", 0
+    head_end = _lines_end(raw, HEADER_SEARCH_ROWS)
+    while start < len(raw):
+        # The first chunk holds the lines the header is looked for in.
+        cut = raw.find(b"\n", max(start + chunk_bytes, head_end if start == 0 else 0) - 1)
+        end = len(raw) if cut < 0 else cut + 1
+        chunk = raw[start:end]
+        data = utf8_chunk(path.name, chunk, encoding)
+        if start == 0:
+            head = _head_lines(data, HEADER_SEARCH_ROWS)
+            separator = _sniff_separator(head)
+            head_rows = list(csv.reader(io.StringIO(head, newline=""), delimiter=separator))
+            header_index, fields = find_header(path.name, head_rows)
+            header, skip = tuple(head_rows[header_index]), header_index + 1
+        table = _fast_csv(data, skip, len(header), separator, first_line)
+        if table is None:
+            raise WholeFileNeeded
+        frame, rejects = table
+        yield CatalogFile([SourceTable(
+            file=path.name, sheet="", header=header, fields=fields,
+            unknown=unknown_columns(header, fields), frame=frame, rejects=rejects)])
+        first_line += chunk.count(b"\n")
+        start, skip = end, 0
 
 
 def _sniff_separator(head: str) -> str:
@@ -62,7 +132,7 @@ def _read_csv(path: Path, data: bytes) -> SourceTable:
         raise UnreadableCatalog(f"{path.name}: not a CSV file: {exc}") from exc
     header_index, fields = find_header(path.name, head_rows)
     header = tuple(head_rows[header_index])
-    table = _fast_csv(data, header_index, len(header), separator)
+    table = _fast_csv(data, header_index + 1, len(header), separator)
     if table is None:
         try:
             table = _exact_csv(data.decode("utf-8"), header_index, len(header), separator)
@@ -75,20 +145,27 @@ def _read_csv(path: Path, data: bytes) -> SourceTable:
 
 
 def _head_lines(data: bytes, count: int) -> str:
+    return data[:_lines_end(data, count)].decode("utf-8", errors="replace")
+
+
+def _lines_end(data: bytes, count: int) -> int:
+    """The offset just after the first ``count`` lines."""
     end = 0
     for _ in range(count):
         found = data.find(b"\n", end)
         if found < 0:
-            end = len(data)
-            break
+            return len(data)
         end = found + 1
-    return data[:end].decode("utf-8", errors="replace")
+    return end
 
 
 def _fast_csv(
-    data: bytes, header_index: int, width: int, separator: str
+    data: bytes, skip: int, width: int, separator: str, first_line: int = 1
 ) -> tuple[pl.DataFrame, list[StructuralReject]] | None:
     """Split lines into cells in polars; None sends us the exact way.
+
+    ``skip`` lines (title and header) are not data; ``first_line`` is the number of the
+    first line of ``data`` in its file.
 
     Every line is one row here, so a row's line number is its position: blank lines are kept
     (then dropped), short and long rows are seen by their cell count. Lines holding a quote
@@ -97,10 +174,10 @@ def _fast_csv(
     """
     if b"\x1f" in data:
         return None
-    expected = data.count(b"\n") + (0 if data.endswith(b"\n") else 1) - header_index - 1
+    expected = data.count(b"\n") + (0 if data.endswith(b"\n") else 1) - skip
     lines = pl.read_csv(
         data, has_header=False, infer_schema=False, separator="\x1f", quote_char=None,
-        skip_lines=header_index + 1, empty_string_is_null=False, new_columns=["text"],
+        skip_lines=skip, empty_string_is_null=False, new_columns=["text"],
         raise_if_empty=False,
     )
     if expected <= 0 or lines.width == 0:
@@ -108,7 +185,7 @@ def _fast_csv(
     if lines.height != expected:
         return None
     numbered = lines.select(
-        pl.int_range(header_index + 2, header_index + 2 + lines.height, dtype=pl.Int64)
+        pl.int_range(first_line + skip, first_line + skip + lines.height, dtype=pl.Int64)
         .alias(LINE),
         pl.col("text").str.strip_suffix("\r"),
     ).filter(pl.col("text").str.strip_chars() != "")
@@ -117,7 +194,7 @@ def _fast_csv(
     exact = _split_quoted(numbered.filter(quoted), width, separator)
     if exact is None:
         return None
-    cells = pl.concat([plain, exact], how="vertical").sort(LINE)
+    cells = plain.merge_sorted(exact, key=LINE)  # both in line order
     return _check_width(cells, width)
 
 
