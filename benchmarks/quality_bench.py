@@ -8,7 +8,7 @@ Baselines named in the output:
 Also printed: the OSD clock read (rapidocr PP-OCR on the OSD crop), which a probe runs only
 every Nth window, and its first call, which loads the models.
 
-Run: ``.venv/bin/python benchmarks/quality_bench.py [--frames 8] [--repeat 20]``.
+Run: ``.venv/bin/python benchmarks/quality_bench.py [--frames 5] [--repeat 20]``.
 """
 
 from __future__ import annotations
@@ -56,6 +56,9 @@ def bench_checks(window: FrameWindow, thresholds: QualityThresholds, repeat: int
         total_checks += ms
         print(f"  {code.value:52s} {ms:6.2f} ms")
     print(f"  {'sum: prepare + every check':52s} {prep + total_checks:6.2f} ms")
+    print(f"  {'  = per window of ' + str(n) + ' frames':52s} {(prep + total_checks) * n:6.2f} ms "
+          f"(per-frame measures on {min(n, thresholds.measured_frames)} of them, "
+          f"measured_frames={thresholds.measured_frames}; frozen and jitter on all)")
 
 
 def bench_diagnose(thresholds: QualityThresholds, frames: int, repeat: int) -> None:
@@ -116,7 +119,8 @@ def bench_decode(frames: int, repeat: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--frames", type=int, default=8, help="frames per window")
+    parser.add_argument("--frames", type=int, default=5,
+                        help="frames per window (a sweep's ProbeOptions.window_frames)")
     parser.add_argument("--repeat", type=int, default=20)
     args = parser.parse_args()
     cv2.setNumThreads(1)

@@ -110,15 +110,20 @@ class Cost:
     """What one phase cost: wall seconds and CPU seconds of each party."""
 
     wall_s: float = 0.0
-    prober_s: float = 0.0  # this process, less the fleet's thread in it
+    prober_s: float = 0.0  # this process, less the fleet's thread in it, + prober processes
     fleet_s: float = 0.0  # GStreamer child + the fault-serving thread of this process
     others_s: float = 0.0  # every other process on the machine meanwhile
+    children_s: float = 0.0  # of prober_s: the prober child processes (``--processes``)
 
     def line(self, cameras: int) -> str:
         cores = os.cpu_count() or 1
         return (f"{_clock(self.wall_s)} wall, {cameras / self.wall_s:,.0f} cameras/s; CPU: "
                 f"prober {self.prober_s:,.0f} s ({self.prober_s / self.wall_s:.2f} cores, "
-                f"{self.prober_s / cameras * 1000:.2f} ms a camera), fleet {self.fleet_s:,.0f} s "
+                f"{self.prober_s / cameras * 1000:.2f} ms a camera"
+                + (f", of which {self.children_s / cameras * 1000:.2f} in prober processes and "
+                   f"{(self.prober_s - self.children_s) / cameras * 1000:.2f} in the storing one"
+                   if self.children_s else "")
+                + f"), fleet {self.fleet_s:,.0f} s "
                 f"({self.fleet_s / self.wall_s:.2f} cores), other processes {self.others_s:,.0f} s "
                 f"({self.others_s / self.wall_s:.2f} of {cores} cores)")
 
@@ -130,9 +135,13 @@ def measured(fleet: Fleet) -> Iterator[Cost]:
     child = f"/proc/{pid}/stat" if pid is not None else ""
     faulty = f"/proc/self/task/{thread}/stat" if thread is not None else ""
 
-    def now() -> tuple[float, float, float, float, float]:
-        return (time.perf_counter(), time.process_time(), _ticks(child) if child else 0.0,
-                _ticks(faulty) if faulty else 0.0, _machine_busy_s())
+    def now() -> tuple[float, float, float, float, float, float]:
+        # Prober child processes (``--processes``) are reaped when the sweep stops, so their
+        # CPU is in RUSAGE_CHILDREN by the end of the block (the fleet's child is still up).
+        reaped = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return (time.perf_counter(), time.process_time(), reaped.ru_utime + reaped.ru_stime,
+                _ticks(child) if child else 0.0, _ticks(faulty) if faulty else 0.0,
+                _machine_busy_s())
 
     cost = Cost()
     before = now()
@@ -140,9 +149,11 @@ def measured(fleet: Fleet) -> Iterator[Cost]:
         yield cost
     finally:
         after = now()
-        wall, own, server, fault, busy = (a - b for a, b in zip(after, before, strict=True))
-        cost.wall_s, cost.prober_s, cost.fleet_s = wall, own - fault, server + fault
-        cost.others_s = max(0.0, busy - own - server)
+        wall, own, kids, server, fault, busy = (
+            a - b for a, b in zip(after, before, strict=True))
+        cost.wall_s, cost.prober_s, cost.fleet_s = wall, own + kids - fault, server + fault
+        cost.children_s = kids
+        cost.others_s = max(0.0, busy - own - kids - server)
 
 
 def _clock(seconds: float) -> str:
@@ -278,6 +289,11 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=2.0, help="as vidgov sweep")
     parser.add_argument("--batch-size", type=int, default=500, help="as vidgov sweep")
     parser.add_argument("--osd-every", type=int, default=10, help="as vidgov sweep")
+    parser.add_argument("--processes", type=int, default=1,
+                        help="prober processes of the playable sweep (sharing --concurrency "
+                        "and --decode-workers)")
+    parser.add_argument("--decode-workers", type=int, default=None,
+                        help="streams decoded at once in all (default: as vidgov sweep)")
     parser.add_argument("--playable-budget", type=float, default=PLAYABLE_TARGET_S,
                         help="seconds the playable sweep may run before it is stopped and "
                         "projected (0: to the end)")
@@ -336,9 +352,12 @@ def run(args: argparse.Namespace, folder: Path) -> None:  # noqa: PLR0915 - one 
         # 3. The full playable sweep: what `vidgov sweep` runs.
         options = ProbeOptions(decode=True, timeouts=timeouts,
                                diagnose=picture_diagnoser(clock_every=args.osd_every))
-        prober = make_prober(options, args.concurrency)
-        print(f"\nfull playable sweep ({args.concurrency} in flight, {prober.decode_workers} "
-              f"decoding, OSD clock on every {args.osd_every}th): running", flush=True)
+        prober = make_prober(options, args.concurrency, args.decode_workers,
+                             processes=args.processes)
+        print(f"\nfull playable sweep ({args.concurrency} in flight and {prober.decode_workers} "
+              f"decoding in {args.processes} process(es), windows of {options.window_frames} "
+              f"frames, OSD clock on every {args.osd_every}th): "
+              "running", flush=True)
         stopped = False
         with measured(fleet) as playable:
             try:

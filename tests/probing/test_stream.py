@@ -7,17 +7,22 @@ once by the kernel, so no server is needed.
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import pickle
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import pytest
 
 from vidgov.probing.probe import ProbeOptions, ProbeTarget, probe_stream
+from vidgov.probing.processes import stream_in_processes
 from vidgov.probing.results import ProbeTimeouts
 from vidgov.probing.sweep import SweepTarget
-from vidgov.services.sweeps import DECODE_WORKERS, make_prober
+from vidgov.quality import QualityThresholds
+from vidgov.services.sweeps import DECODE_WORKERS, PictureDiagnoser, make_prober
 
 PROTOCOL = ProbeOptions(timeouts=ProbeTimeouts(connect_s=1.0, rtsp_s=1.0), decode=False)
 
@@ -89,3 +94,65 @@ def test_the_local_prober_streams_under_the_catalog_ids(dead_port: int) -> None:
 @pytest.mark.parametrize(("concurrency", "workers"), [(200, DECODE_WORKERS), (10, 10)])
 def test_decoders_default_to_a_bounded_number(concurrency: int, workers: int) -> None:
     assert make_prober(PROTOCOL, concurrency).decode_workers == workers
+
+
+def test_prober_processes_stream_every_target_once(dead_port: int) -> None:
+    prober = make_prober(PROTOCOL, concurrency=5, processes=2)
+    targets = [SweepTarget(f"4501030000132{i:07d}", f"rtsp://127.0.0.1:{dead_port}/cam/{i}")
+               for i in range(41)]
+    stored = list(prober.stream(targets))
+    assert sorted(s.device_id for s in stored) == [t.device_id for t in targets]
+    assert all(not s.online and s.faults == ["unreachable"] for s in stored)
+    assert multiprocessing.active_children() == []
+
+
+def test_closing_a_process_stream_early_stops_its_processes(dead_port: int) -> None:
+    prober = make_prober(PROTOCOL, concurrency=2, processes=2)
+    targets = [SweepTarget(f"4501030000132{i:07d}", f"rtsp://127.0.0.1:{dead_port}/cam/{i}")
+               for i in range(20_000)]
+    stream = prober.stream(targets)
+    first = next(stream)
+    stream.close()
+    assert first.faults == ["unreachable"]
+    assert multiprocessing.active_children() == []
+
+
+class _FailsAtOnce:
+    """A stream source that fails in its process, naming a stream address with credentials."""
+
+    def stream(self, targets: Sequence[int], /) -> Iterator[int]:
+        raise ValueError("cannot open rtsp://admin:hunter2@10.0.0.1/live")
+        yield from targets
+
+
+def test_a_failing_prober_process_is_raised_to_the_consumer_redacted() -> None:
+    with pytest.raises(RuntimeError, match="ValueError: cannot open") as raised:
+        list(stream_in_processes(_FailsAtOnce(), [1, 2, 3], 2))
+    assert "hunter2" not in str(raised.value)
+    assert multiprocessing.active_children() == []
+
+
+def test_the_picture_diagnoser_travels_to_a_prober_process() -> None:
+    diagnoser = PictureDiagnoser(QualityThresholds(blur_sharpness=0.3), clock_every=10)
+    copy = pickle.loads(pickle.dumps(diagnoser))
+    assert isinstance(copy, PictureDiagnoser)
+    assert (copy.thresholds, copy.clock_every) == (diagnoser.thresholds, 10)
+
+
+def test_each_prober_process_gets_its_own_decoders() -> None:
+    assert make_prober(PROTOCOL, 200, processes=2).decode_workers == 2 * DECODE_WORKERS
+    assert make_prober(PROTOCOL, 100, processes=2).decode_workers == 100
+
+
+class _DiesAtOnce:
+    """A stream source whose process dies before it can say anything (as an OOM kill would)."""
+
+    def stream(self, targets: Sequence[int], /) -> Iterator[int]:
+        os._exit(3)
+        yield from targets
+
+
+def test_a_prober_process_that_dies_is_an_error() -> None:
+    with pytest.raises(RuntimeError, match=r"died without a word \(exit codes \[3, 3\]\)"):
+        list(stream_in_processes(_DiesAtOnce(), [1, 2], 2))
+    assert multiprocessing.active_children() == []

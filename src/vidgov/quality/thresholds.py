@@ -62,6 +62,12 @@ class QualityThresholds(BaseModel):
     analysis_max_width_px: int = Field(
         default=640, ge=64, le=4096,
         description="Frames are halved until at most this wide before measuring (pixels).")
+    measured_frames: int = Field(
+        default=3, ge=1, le=64,
+        description="The per-frame measures (no signal, exposure, blur, occlusion, noise, "
+                    "colour cast) are taken on at most this many frames spread evenly over the "
+                    "window, and the median kept; frozen and jitter compare every frame "
+                    "(frames).")
     osd_region: OsdRegion = Field(
         default_factory=OsdRegion,
         description="The burned-in clock: read for clock drift, ignored by the picture checks "

@@ -6,6 +6,7 @@ import itertools
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import cv2
 from sqlalchemy import Engine
@@ -19,6 +20,7 @@ from vidgov.probing.probe import (
     probe_many,
     probe_stream,
 )
+from vidgov.probing.processes import stream_in_processes
 from vidgov.probing.results import PictureFault, ProbeResult
 from vidgov.probing.schedule import targets_for
 from vidgov.probing.sweep import Prober, SweepSummary, SweepTarget, roll_up, run_sweep
@@ -49,65 +51,110 @@ BLOCKING: frozenset[QualityFault] = frozenset(
     {QualityFault.NO_SIGNAL, QualityFault.FROZEN, QualityFault.OCCLUSION})
 
 
-def picture_diagnoser(
-    thresholds: QualityThresholds | None = None, clock_every: int = 1
-) -> WindowDiagnoser:
-    """The quality diagnosis as a probe calls it.
+class PictureDiagnoser:
+    """The quality diagnosis as a probe calls it: a decoded window in, picture faults out.
 
-    ``clock_every``: read the OSD clock on every Nth window (0: never). A read costs 50–80 ms
-    of OCR against ~3 ms for all other checks, so a large sweep samples it; the model loads on
-    first use.
+    ``clock_every``: read the OSD clock on every Nth window (0: never). A read costs ~60 ms of
+    OCR against ~10 ms for all other checks, so a large sweep samples it; the model loads on
+    first use. A class rather than a closure so that it pickles: each prober process gets its
+    own copy (thresholds and sampling rate; the OCR model and the count start afresh there).
     """
-    limits = thresholds or QualityThresholds()
-    reader: ClockReader | None = RapidOcrClockReader() if clock_every > 0 else None
-    windows = itertools.count()
 
-    def diagnose_window(window: DecodedWindow) -> list[PictureFault]:
-        clock = reader if reader is not None and next(windows) % clock_every == 0 else None
+    def __init__(self, thresholds: QualityThresholds | None = None,
+                 clock_every: int = 1) -> None:
+        if clock_every < 0:
+            raise ValueError(f"clock_every must be >= 0, got {clock_every}")
+        self._setup(thresholds or QualityThresholds(), clock_every)
+
+    def _setup(self, thresholds: QualityThresholds, clock_every: int) -> None:
+        self.thresholds = thresholds
+        self.clock_every = clock_every
+        self._reader: ClockReader | None = RapidOcrClockReader() if clock_every > 0 else None
+        self._windows = itertools.count()
+
+    def __getstate__(self) -> dict[str, object]:
+        return {"thresholds": self.thresholds, "clock_every": self.clock_every}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self._setup(state["thresholds"], state["clock_every"])
+
+    def __call__(self, window: DecodedWindow) -> list[PictureFault]:
+        reader = self._reader
+        clock = reader if reader is not None and next(self._windows) % self.clock_every == 0 \
+            else None
         if len(window.pts_s) > 1 and (window.pts_s[1:] > window.pts_s[:-1]).all():
             frames = FrameWindow(window.frames_bgr, window.pts_s)
         else:  # a stream without usable timestamps: assume its nominal rate
             frames = FrameWindow.at_fps(window.frames_bgr, window.fps or 10.0)
-        found = diagnose(frames, limits, window.captured_at, clock=clock)
+        found = diagnose(frames, self.thresholds, window.captured_at, clock=clock)
         return [PictureFault(d.code.value, d.code in BLOCKING, d.measured, d.threshold,
                              d.snapshot_jpeg) for d in found]
 
-    return diagnose_window
+
+def picture_diagnoser(
+    thresholds: QualityThresholds | None = None, clock_every: int = 1
+) -> WindowDiagnoser:
+    """The quality diagnosis as a probe calls it (see :class:`PictureDiagnoser`)."""
+    return PictureDiagnoser(thresholds, clock_every)
 
 
 #: Streams one process decodes at once, by default. A decode mostly waits (for the next
-#: keyframe, then ~1 s of frames: ~1.6 s a camera), so 64 keep ~40 decodes a second going,
-#: more than two cores can diagnose; beyond that the decoders only contend for the GIL, and
-#: at 100+ the protocol probes on the event loop starve and healthy cameras "time out"
-#: (measured with ``benchmarks/sweep_bench.py``). More throughput comes from more workers.
+#: keyframe, then the window's frames), so 64 keep more decodes going than the process's one
+#: diagnosis thread gets through; beyond that the decoders only contend for the GIL, and at
+#: 100+ the protocol probes on the event loop starve and healthy cameras "time out"
+#: (measured with ``benchmarks/sweep_bench.py``). More throughput comes from more processes
+#: (``processes``), each with its own GIL and its own 64.
 DECODE_WORKERS = 64
 
 
 class LocalProber:
-    """The probes of this process as a sweep calls them: batch by batch, or as one stream.
+    """The probes of this machine as a sweep calls them: batch by batch, or as one stream.
 
     ``concurrency``: probes in flight. ``decode_workers``: streams decoded at once (threads;
-    default :data:`DECODE_WORKERS`, at most ``concurrency``). Both serve
-    :func:`vidgov.probing.sweep.run_sweep`: a batch call is the pure function a Ray task
-    runs; ``stream`` keeps every slot busy across batches.
+    default :data:`DECODE_WORKERS` a process, at most ``concurrency``). Both are totals,
+    shared evenly by the processes: more processes add cores, not load on the cameras.
+    ``processes``: prober processes for :meth:`stream`. One process is held to about one core
+    by its GIL (decoding and OpenCV release it, the Python around them does not), so a
+    decoding sweep on an N-core machine runs up to N processes, each probing its share of the
+    targets with its own event loop and decoders. Both serve
+    :func:`vidgov.probing.sweep.run_sweep`: a batch call is the pure function a Ray task runs
+    (always in this process, with one process's share of the decoders); ``stream`` keeps
+    every slot busy across batches.
     """
 
     def __init__(self, options: ProbeOptions, concurrency: int = 200,
-                 decode_workers: int | None = None) -> None:
+                 decode_workers: int | None = None, processes: int = 1) -> None:
+        if processes < 1:
+            raise ValueError(f"processes must be >= 1, got {processes}")
         self.options = options
         self.concurrency = concurrency
-        self.decode_workers = decode_workers or min(concurrency, DECODE_WORKERS)
+        self.decode_workers = decode_workers or min(concurrency, DECODE_WORKERS * processes)
+        self.processes = processes
         if options.decode and self.decode_workers > 1:
-            # Windows are diagnosed on many threads at once; OpenCV's own thread pool on top
-            # only adds contention (measured: 26 -> 21 ms CPU a window).
+            # Decoders and prober processes already keep the cores busy; OpenCV's own thread
+            # pool on top only adds contention (measured: 26 -> 21 ms CPU a window).
             cv2.setNumThreads(1)
+
+    def _share(self, total: int) -> int:
+        """One process's share of ``total`` slots (rounded up)."""
+        return max(1, -(-total // self.processes))
+
+    def __reduce__(self) -> tuple[type[LocalProber], tuple[ProbeOptions, int, int, int]]:
+        """A copy for one of ``processes`` child processes: its share of the probe slots and
+        decoders, probing in that one process."""
+        return LocalProber, (self.options, self._share(self.concurrency),
+                             self._share(self.decode_workers), 1)
 
     def __call__(self, batch: Sequence[SweepTarget]) -> list[StoredProbe]:
         results = probe_many([ProbeTarget(t.url, t.device_id) for t in batch], self.options,
-                             concurrency=self.concurrency, decode_workers=self.decode_workers)
+                             concurrency=self.concurrency,
+                             decode_workers=self._share(self.decode_workers))
         return [_stored(t, r) for t, r in zip(batch, results, strict=True)]
 
     def stream(self, targets: Sequence[SweepTarget]) -> Iterator[StoredProbe]:
+        if self.processes > 1 and len(targets) > 1:
+            yield from stream_in_processes(self, targets, self.processes)
+            return
         results = probe_stream((ProbeTarget(t.url, t.device_id) for t in targets),
                                self.options, concurrency=self.concurrency,
                                decode_workers=self.decode_workers)
@@ -120,9 +167,9 @@ class LocalProber:
 
 
 def make_prober(options: ProbeOptions, concurrency: int = 200,
-                decode_workers: int | None = None) -> LocalProber:
+                decode_workers: int | None = None, processes: int = 1) -> LocalProber:
     """A prober for :func:`sweep`: probes concurrently, as a batch or as one stream."""
-    return LocalProber(options, concurrency, decode_workers)
+    return LocalProber(options, concurrency, decode_workers, processes)
 
 
 def _stored(target: SweepTarget, result: ProbeResult) -> StoredProbe:

@@ -12,7 +12,12 @@ import math
 import cv2
 import numpy as np
 
-from vidgov.quality.checks.views import Floats, WindowViews, hist_percentile, median_frame
+from vidgov.quality.checks.views import (
+    Floats,
+    WindowViews,
+    hist_outside,
+    hist_percentile,
+)
 from vidgov.quality.models import Diagnosis, QualityFault
 from vidgov.quality.thresholds import QualityThresholds
 
@@ -26,23 +31,23 @@ _IMMERKAER_SCALE = math.sqrt(math.pi / 2) / 6
 
 
 def measure_sharpness(views: WindowViews) -> Floats:
-    """Per frame, the 99th percentile of |Laplacian| over the grey-level spread (ratio).
+    """Per measured frame, the 99th percentile of |Laplacian| over the grey-level spread.
 
     Dividing by the spread (1st to 99th percentile) makes a dark but sharp picture as sharp
     as a bright one; the OSD is masked out, since its text stays crisp on a blurred picture.
     """
-    values = np.empty(len(views.grey), dtype=np.float64)
+    values = np.empty(len(views.measured), dtype=np.float64)
     spread = np.maximum(views.percentile(0.99) - views.percentile(0.01), 1.0)
-    for i, image in enumerate(views.grey):
+    for i, frame in enumerate(views.measured):
+        image = views.grey[frame]
         edges = cv2.convertScaleAbs(cv2.Laplacian(image, cv2.CV_16S, ksize=1))
-        hist = np.asarray(cv2.calcHist([edges], [0], views.content_mask, [256], [0, 256]),
-                          dtype=np.float64).reshape(-1)
+        hist = hist_outside(edges, views.osd_box_xyxy)
         values[i] = hist_percentile(hist[None, :], 0.99)[0] / spread[i]
     return values
 
 
 def check_blur(views: WindowViews, thresholds: QualityThresholds) -> Diagnosis | None:
-    value, index = median_frame(measure_sharpness(views))
+    value, index = views.median_measured(measure_sharpness(views))
     if value >= thresholds.blur_sharpness:
         return None
     return Diagnosis(code=QualityFault.BLUR, measured=value,
@@ -65,7 +70,7 @@ def _tile_side(width: int, height: int) -> int:
 
 
 def measure_noise_sigma(views: WindowViews, thresholds: QualityThresholds) -> Floats:
-    """Per frame, the noise standard deviation in grey levels (Immerkær's fast estimator).
+    """Per measured frame, the noise standard deviation in grey levels (Immerkær's estimator).
 
     The 3×3 kernel [1 -2 1; -2 4 -2; 1 -2 1] cancels flat areas and straight gradients and
     leaves noise; σ = √(π/2)/6 · mean |response|. Taken on native-resolution tiles (a
@@ -77,8 +82,9 @@ def measure_noise_sigma(views: WindowViews, thresholds: QualityThresholds) -> Fl
     height, width = frames.shape[1:3]
     side = _tile_side(width, height)
     corners = _noise_tiles(width, height, thresholds)
-    values = np.empty(len(frames), dtype=np.float64)
-    for i, frame in enumerate(frames):
+    values = np.empty(len(views.measured), dtype=np.float64)
+    for i, index in enumerate(views.measured):
+        frame = frames[index]
         column = np.concatenate([frame[y:y + side, x:x + side] for x, y in corners])
         grey = cv2.cvtColor(column, cv2.COLOR_BGR2GRAY)
         response = np.abs(np.asarray(
@@ -90,7 +96,7 @@ def measure_noise_sigma(views: WindowViews, thresholds: QualityThresholds) -> Fl
 
 
 def check_noise(views: WindowViews, thresholds: QualityThresholds) -> Diagnosis | None:
-    value, index = median_frame(measure_noise_sigma(views, thresholds))
+    value, index = views.median_measured(measure_noise_sigma(views, thresholds))
     if value <= thresholds.noise_sigma_levels:
         return None
     return Diagnosis(code=QualityFault.NOISE, measured=value,
@@ -98,7 +104,8 @@ def check_noise(views: WindowViews, thresholds: QualityThresholds) -> Diagnosis 
 
 
 def measure_flat_region(views: WindowViews, thresholds: QualityThresholds) -> Floats:
-    """Per frame, the share of the picture covered by the largest connected run of flat blocks.
+    """Per measured frame, the share of the picture covered by the largest connected run of
+    flat blocks.
 
     Connected, because an occluder (a leaf, a tarp, mud on the dome) is one blob, while a
     scene's flat patches (sky, a wall) are broken up by what stands in front of them. Blocks
@@ -110,9 +117,9 @@ def measure_flat_region(views: WindowViews, thresholds: QualityThresholds) -> Fl
     cols = thresholds.occlusion_grid_columns
     block = max(w // cols, 1)
     rows = max(min(round(cols * h / w), h // block), 1)
-    values = np.empty(len(grey), dtype=np.float64)
-    for i, image in enumerate(grey):
-        g = image[: rows * block, : cols * block].astype(np.float32)
+    values = np.empty(len(views.measured), dtype=np.float64)
+    for i, frame in enumerate(views.measured):
+        g = grey[frame][: rows * block, : cols * block].astype(np.float32)
         mean = cv2.resize(g, (cols, rows), interpolation=cv2.INTER_AREA)
         mean_sq = cv2.resize(g * g, (cols, rows), interpolation=cv2.INTER_AREA)
         std = np.sqrt(np.maximum(mean_sq - mean * mean, 0.0))
@@ -124,7 +131,7 @@ def measure_flat_region(views: WindowViews, thresholds: QualityThresholds) -> Fl
 
 
 def check_occlusion(views: WindowViews, thresholds: QualityThresholds) -> Diagnosis | None:
-    value, index = median_frame(measure_flat_region(views, thresholds))
+    value, index = views.median_measured(measure_flat_region(views, thresholds))
     if value <= thresholds.occlusion_fraction:
         return None
     return Diagnosis(code=QualityFault.OCCLUSION, measured=value,

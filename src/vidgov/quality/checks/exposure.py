@@ -5,13 +5,13 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from vidgov.quality.checks.views import Floats, WindowViews, halve, median_frame
+from vidgov.quality.checks.views import Floats, WindowViews, halve
 from vidgov.quality.models import Diagnosis, QualityFault
 from vidgov.quality.thresholds import QualityThresholds
 
 
 def measure_clipped_fraction(views: WindowViews, thresholds: QualityThresholds) -> Floats:
-    """Per frame, the share of (non-OSD) pixels at or above the clipping level.
+    """Per measured frame, the share of (non-OSD) pixels at or above the clipping level.
 
     Clipped pixels rather than mean brightness: a sunlit concrete square is bright but keeps
     its detail, a blown-out picture loses it.
@@ -22,7 +22,7 @@ def measure_clipped_fraction(views: WindowViews, thresholds: QualityThresholds) 
 
 
 def check_overexposed(views: WindowViews, thresholds: QualityThresholds) -> Diagnosis | None:
-    value, index = median_frame(measure_clipped_fraction(views, thresholds))
+    value, index = views.median_measured(measure_clipped_fraction(views, thresholds))
     if value <= thresholds.overexposed_fraction:
         return None
     return Diagnosis(code=QualityFault.OVEREXPOSED, measured=value,
@@ -30,14 +30,14 @@ def check_overexposed(views: WindowViews, thresholds: QualityThresholds) -> Diag
 
 
 def measure_mean_level(views: WindowViews) -> Floats:
-    """Per frame, the mean grey level outside the OSD (0-255)."""
+    """Per measured frame, the mean grey level outside the OSD (0-255)."""
     hist = views.grey_hist
     levels = np.arange(hist.shape[1], dtype=np.float64)
     return np.asarray(hist @ levels / np.maximum(hist.sum(axis=1), 1.0), dtype=np.float64)
 
 
 def check_underexposed(views: WindowViews, thresholds: QualityThresholds) -> Diagnosis | None:
-    value, index = median_frame(measure_mean_level(views))
+    value, index = views.median_measured(measure_mean_level(views))
     if value >= thresholds.underexposed_mean_levels:
         return None
     return Diagnosis(code=QualityFault.UNDEREXPOSED, measured=value,
@@ -45,7 +45,7 @@ def check_underexposed(views: WindowViews, thresholds: QualityThresholds) -> Dia
 
 
 def measure_cast_factor(views: WindowViews, thresholds: QualityThresholds) -> Floats:
-    """Per frame, the 'equivalent circle' cast factor K = D / max(S, floor).
+    """Per measured frame, the 'equivalent circle' cast factor K = D / max(S, floor).
 
     D is the distance of the mean chroma (CIELAB a*, b*) from neutral grey, S the radius of the
     chroma spread around that mean (the standard deviations of a* and b*, combined). A green
@@ -53,9 +53,9 @@ def measure_cast_factor(views: WindowViews, thresholds: QualityThresholds) -> Fl
     so K (not D) tells them apart. Measured on the analysis image halved once more: colour is
     smooth, and the Lab conversion is the costly part.
     """
-    values = np.empty(len(views.small), dtype=np.float64)
-    for i, image in enumerate(views.small):
-        lab = cv2.cvtColor(halve(image), cv2.COLOR_BGR2LAB)
+    values = np.empty(len(views.measured), dtype=np.float64)
+    for i, frame in enumerate(views.measured):
+        lab = cv2.cvtColor(halve(views.small[frame]), cv2.COLOR_BGR2LAB)
         mean, std = (np.asarray(v, dtype=np.float64).reshape(-1) for v in cv2.meanStdDev(lab))
         offset = float(np.hypot(mean[1] - 128.0, mean[2] - 128.0))
         spread = float(np.hypot(std[1], std[2]))
@@ -64,7 +64,7 @@ def measure_cast_factor(views: WindowViews, thresholds: QualityThresholds) -> Fl
 
 
 def check_colour_cast(views: WindowViews, thresholds: QualityThresholds) -> Diagnosis | None:
-    value, index = median_frame(measure_cast_factor(views, thresholds))
+    value, index = views.median_measured(measure_cast_factor(views, thresholds))
     if value <= thresholds.colour_cast_factor:
         return None
     return Diagnosis(code=QualityFault.COLOUR_CAST, measured=value,

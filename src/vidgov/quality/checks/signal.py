@@ -8,7 +8,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from vidgov.quality.checks.views import Floats, WindowViews, median_frame
+from vidgov.quality.checks.views import Floats, WindowViews
 from vidgov.quality.models import Diagnosis, QualityFault
 from vidgov.quality.thresholds import QualityThresholds
 
@@ -17,7 +17,8 @@ FROZEN_GRID_COLUMNS = 8
 
 
 def measure_uniform_fraction(views: WindowViews, thresholds: QualityThresholds) -> Floats:
-    """Per frame, the share of (non-OSD) pixels within the tolerance of the commonest grey level.
+    """Per measured frame, the share of (non-OSD) pixels within the tolerance of the commonest
+    grey level.
 
     Why the commonest level and not the standard deviation: a DVR's blue "no video" screen
     carries a caption, which spreads the deviation, but nearly all its pixels still share a
@@ -38,7 +39,7 @@ def measure_uniform_fraction(views: WindowViews, thresholds: QualityThresholds) 
 
 
 def check_no_signal(views: WindowViews, thresholds: QualityThresholds) -> Diagnosis | None:
-    value, index = median_frame(measure_uniform_fraction(views, thresholds))
+    value, index = views.median_measured(measure_uniform_fraction(views, thresholds))
     if value <= thresholds.no_signal_uniform_fraction:
         return None
     return Diagnosis(code=QualityFault.NO_SIGNAL, measured=value,
