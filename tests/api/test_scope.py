@@ -87,3 +87,16 @@ def test_the_guilin_operator_never_counts_nanning(client: TestClient, estate: Es
     assert client.get("/api/kpis", headers=headers).json()["cameras"] == len(estate.guilin_ids)
     assert client.get(f"/api/cameras/{estate.nanning_ids[0]}", headers=headers
                       ).status_code == 404
+
+
+def test_an_auditor_lists_the_accounts_of_its_own_region_only(client: TestClient) -> None:
+    def usernames(who: str) -> set[str]:
+        answer = client.get("/api/users", headers=headers_for(client, who),
+                            params={"page_size": 500})
+        assert answer.status_code == 200, answer.text
+        return {u["username"] for u in answer.json()["items"]}
+
+    nanning = usernames("auditor")
+    assert {"auditor", "operator", "lantian"} <= nanning
+    assert not {"region_admin", "guilin_operator"} & nanning
+    assert {"region_admin", "guilin_operator"} <= usernames("region_admin")

@@ -113,6 +113,13 @@ class Scope:
                                      ).fill_null(False)
         return condition
 
+    def covers(self, codes: Sequence[str]) -> bool:
+        """Whether every one of another account's scope codes lies inside this scope: an
+        auditor of a city sees the city's accounts, not the region's nor another city's."""
+        if self.prefixes is None:
+            return True
+        return bool(codes) and all(code.startswith(self.prefixes) for code in codes)
+
     def admits(self, admin_code: str | None, maintenance_unit: str | None) -> bool:
         if self.maintenance_unit is not None and maintenance_unit != self.maintenance_unit:
             return False

@@ -28,11 +28,11 @@ def sweeps(_: Annotated[Account, account_for(Action.SWEEP_READ)], services: Serv
 
 
 @router.get("/users")
-def users(_: Annotated[Account, account_for(Action.USER_READ)], services: ServicesDep,
+def users(account: Annotated[Account, account_for(Action.USER_READ)], services: ServicesDep,
           paging: PagingDep) -> UserPage:
-    """Accounts (never their password hashes)."""
+    """The accounts inside the caller's scope (never their password hashes)."""
     with Session(services.engine) as session:
-        everyone = list_users(session)
+        everyone = [u for u in list_users(session) if account.scope.covers(u.scopes)]
     start, end = paging.slice(len(everyone))
     items = [UserOut(username=u.username, role=u.role, scopes=list(u.scopes),
                      department=u.department, maintenance_unit=u.maintenance_unit,
