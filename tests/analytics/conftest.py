@@ -52,3 +52,8 @@ def vtest_frames() -> dict[int, np.ndarray]:
         index += 1
     capture.release()
     return frames
+
+
+@pytest.fixture(scope="session")
+def vtest_video() -> Path:
+    return require(VTEST, "install Debian's opencv-doc: scripts/install-system-deps.sh")

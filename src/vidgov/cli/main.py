@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
+from vidgov.cli import analyse as analyse_cli
 from vidgov.cli import audit as audit_cli
 from vidgov.cli import catalog as catalog_cli
 from vidgov.cli import demo as demo_cli
@@ -33,6 +34,7 @@ app.add_typer(report_cli.app, name="report")
 app.add_typer(orders_cli.app, name="orders")
 app.add_typer(sim_cli.app, name="sim")
 app.add_typer(users_cli.app, name="users")
+app.add_typer(analyse_cli.app, name="analyse")
 app.command("audit")(audit_cli.audit_command)
 app.command("demo")(demo_cli.demo_command)
 app.command("sweep")(sweep_cli.sweep_command)

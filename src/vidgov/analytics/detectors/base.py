@@ -127,3 +127,13 @@ def empty_detections() -> sv.Detections:
                          confidence=np.zeros(0, dtype=np.float32),
                          class_id=np.zeros(0, dtype=np.int64),
                          data={"class_name": np.array([], dtype=str)})
+
+
+def select(detections: sv.Detections, index: npt.NDArray[np.bool_] | npt.NDArray[np.intp],
+           ) -> sv.Detections:
+    """The detections picked by a boolean mask or an index array, typed as ``Detections``
+    (supervision's ``__getitem__`` is typed to return lists and arrays too)."""
+    picked = detections[index]
+    if not isinstance(picked, sv.Detections):
+        raise TypeError(f"expected Detections from a mask or index, got {type(picked)}")
+    return picked

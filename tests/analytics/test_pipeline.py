@@ -1,0 +1,131 @@
+"""The pipeline end to end: a synthetic clip with a blob detector, then NanoDet on real video.
+
+The synthetic clip checks the plumbing exactly (decoding, sampling, batching, mapping boxes back
+to source pixels, counting); vtest checks that NanoDet + ByteTrack + LineZone count like a
+person does (hand labels in data/vtest_line.json). The vtest pass is the costly one (~800
+detections): it runs once per session and every test below reads its result.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+import pytest
+
+from vidgov.analytics.detect import NanoDet, NanoDetConfig
+from vidgov.analytics.pipeline import (
+    SERIES_SCHEMA,
+    TRACKING_SCORE_THRESHOLD,
+    AnalysisOptions,
+    AnalysisResult,
+    analyse,
+)
+from vidgov.analytics.video import open_video
+from vidgov.analytics.zones import LineSpec, ZoneSpec
+from vidgov.errors import InvalidInput
+
+from .builders import BrightBlobDetector, write_clip
+
+LABELS = json.loads((Path(__file__).parent / "data" / "vtest_line.json").read_text("utf-8"))
+
+
+def two_walkers(index: int, picture: np.ndarray) -> None:
+    """A walks right along y 100-180, B walks left along y 400-480; both cross x = 640.
+
+    6 px a frame: at every=3 a 40 px box moves 18 px between analysed frames, under half its
+    width, as people do at 25 fps (ByteTrack matches by overlap)."""
+    a, b = 460 + 6 * index, 820 - 6 * index
+    picture[100:180, a - 20:a + 20] = 255
+    picture[400:480, b - 20:b + 20] = 255
+
+
+@pytest.fixture(scope="module")
+def synthetic_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_clip(tmp_path_factory.mktemp("clip") / "walkers.mp4", 60, (1280, 720), 25,
+                      two_walkers)
+
+
+@pytest.mark.parametrize("every", [1, 2, 3])
+def test_synthetic_walkers_are_counted_in_source_pixels(synthetic_clip: Path,
+                                                        every: int) -> None:
+    detector = BrightBlobDetector()
+    # Drawn upwards at x = 640: leftwards is 'in', rightwards 'out'. The detector sees frames
+    # at most 640 px wide (half size), so counting right needs boxes mapped back.
+    options = AnalysisOptions(lines=(LineSpec("mid", (640, 710), (640, 10)),), every=every,
+                              detect_side=640, batch=4)
+    with open_video(str(synthetic_clip)) as (info, frames):
+        result = analyse(frames, info, detector, options)
+    assert (info.width, info.height, info.fps) == (1280, 720, 25.0)
+    assert result.frames == 60
+    assert result.analysed_frames == len(range(0, 60, every))
+    assert max(detector.calls) <= 4
+    assert sum(detector.calls) == result.analysed_frames
+    assert result.lines == {"mid": {"person": {"in": 1, "out": 1}}}
+    assert result.duration_s == pytest.approx(60 / 25)
+
+
+def test_missing_and_broken_videos_are_clear_errors(tmp_path: Path) -> None:
+    with pytest.raises(InvalidInput, match=r"video not found: .*nothing\.mp4"), \
+            open_video(str(tmp_path / "nothing.mp4")):
+        pass
+    junk = tmp_path / "junk.mp4"
+    junk.write_bytes(b"not a video at all" * 100)
+    with pytest.raises(InvalidInput, match=r"junk\.mp4"), open_video(str(junk)):
+        pass
+
+
+def test_stream_errors_hide_credentials() -> None:
+    with pytest.raises(InvalidInput) as caught, \
+            open_video("rtsp://admin:s3cret@127.0.0.1:1/live"):
+        pass
+    assert "s3cret" not in str(caught.value)
+    assert "rtsp://***@127.0.0.1:1/live" in str(caught.value)
+
+
+@pytest.fixture(scope="session")
+def vtest_result(vtest_video: Path, nanodet_onnx: Path) -> AnalysisResult:
+    """vtest, every frame, the hand-labelled line and a zone over the plaza (~30 s)."""
+    x1, y1, x2, y2 = LABELS["line"]["xyxy"]
+    options = AnalysisOptions(
+        camera_id="vtest", lines=(LineSpec(LABELS["line"]["id"], (x1, y1), (x2, y2)),),
+        zones=(ZoneSpec("plaza", ((300, 200), (768, 200), (768, 450), (300, 450))),), every=1)
+    detector = NanoDet(NanoDetConfig(model_path=nanodet_onnx,
+                                     score_threshold=TRACKING_SCORE_THRESHOLD))
+    with open_video(str(vtest_video)) as (info, frames):
+        return analyse(frames, info, detector, options)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("direction", ["in", "out", "total"])
+def test_vtest_line_count_is_within_10_percent_of_the_hand_count(
+        vtest_result: AnalysisResult, direction: str) -> None:
+    counted = vtest_result.lines[LABELS["line"]["id"]].get("person", {"in": 0, "out": 0})
+    hand = LABELS["counts"]
+    expected = hand["in"] + hand["out"] if direction == "total" else hand[direction]
+    got = counted["in"] + counted["out"] if direction == "total" else counted[direction]
+    assert abs(got - expected) <= 0.1 * expected, (direction, got, expected)
+
+
+@pytest.mark.slow
+def test_vtest_series_buckets_add_up_to_the_totals(vtest_result: AnalysisResult) -> None:
+    series = vtest_result.series
+    assert dict(series.schema) == SERIES_SCHEMA
+    assert series["minute"].unique().sort().to_list() == [0, 1]   # 79.5 s of video
+    assert vtest_result.frames == vtest_result.analysed_frames == 795
+    lines = series.filter(pl.col("kind") == "line")
+    summed = lines.group_by("class_name").agg(pl.col("in_count").sum(),
+                                              pl.col("out_count").sum())
+    totals: dict[str, Any] = {r["class_name"]: {"in": r["in_count"], "out": r["out_count"]}
+                              for r in summed.to_dicts() if r["in_count"] or r["out_count"]}
+    assert totals == vtest_result.lines[LABELS["line"]["id"]]
+    zone = series.filter((pl.col("kind") == "zone") & (pl.col("class_name") == "person"))
+    peak = zone.select(occupancy=pl.col("occupancy_max").max(),
+                       dwell_s=pl.col("dwell_s_max").max(), visits=pl.col("in_count").sum(),
+                       ended=pl.col("out_count").sum()).row(0, named=True)
+    assert peak["occupancy"] >= 3                      # the plaza holds several walkers
+    assert peak["visits"] == peak["ended"] > 0         # every visit closed by the end
+    assert 0 < peak["dwell_s"] <= vtest_result.duration_s
