@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import io
+import time
 
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
 from api.conftest import LVTONG, Estate, headers_for
+from vidgov.api.app import create_app
+from vidgov.settings import Settings
 
 
 def test_cameras_filter_by_status_and_search(client: TestClient, estate: Estate) -> None:
@@ -105,3 +108,15 @@ def test_metrics_count_requests_and_report_the_estate(client: TestClient) -> Non
     assert 'vidgov_http_request_duration_seconds_count{method="GET",route="/api/kpis"' in text
     assert 'vidgov_cameras_latest_probe{outcome="offline"} 2.0' in text
     assert "vidgov_sweep_duration_seconds_count 2.0" in text
+
+
+def test_the_read_model_is_built_at_start_up_and_health_says_so(estate: Estate) -> None:
+    url = estate.engine.url.render_as_string(hide_password=False)
+    with TestClient(create_app(Settings(database_url=url, cockpit_ttl_s=60))) as warm:
+        deadline = time.monotonic() + 30
+        while (state := warm.get("/healthz").json()["read_model"]) != "ready":
+            assert state == "warming"
+            assert time.monotonic() < deadline, "the read model was never built"
+            time.sleep(0.05)
+    with TestClient(create_app(Settings(database_url=url, cockpit_ttl_s=0))) as cold:
+        assert cold.get("/healthz").json() == {"status": "ok", "read_model": "off"}

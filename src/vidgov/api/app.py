@@ -41,6 +41,7 @@ def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         log.info("vidgov service up on %s", engine.url.render_as_string(hide_password=True))
+        services.view.warm_up()
         yield
         engine.dispose()  # graceful shutdown: in-flight requests are done, close the pool
         log.info("vidgov service stopped")
@@ -63,7 +64,10 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
-        return {"status": "ok"}
+        """Up; and whether the cockpit's read model is built (a load balancer may wait)."""
+        view = services.view
+        model = "off" if settings.cockpit_ttl_s == 0 else "ready" if view.ready else "warming"
+        return {"status": "ok", "read_model": model}
 
     check_declared_actions(app)
     app.add_middleware(MetricsMiddleware, metrics=metrics, log=AccessLog())

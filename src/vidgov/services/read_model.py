@@ -184,6 +184,25 @@ class EstateView:
             self._refresh_in_background()
         return parts.frames
 
+    @property
+    def ready(self) -> bool:
+        """Whether the frames are built (requests then never wait for the store)."""
+        return self._parts is not None
+
+    def warm_up(self) -> None:
+        """Build the frames in the background, so the first visitor after a start does not
+        wait for them (seconds for a province)."""
+        if self._ttl_s == 0:
+            return
+
+        def build() -> None:
+            try:
+                self.frames()
+            except Exception:  # the first request will try again, and say what failed
+                log.exception("could not build the estate view at start-up")
+
+        threading.Thread(target=build, name="vidgov-estate-warm-up", daemon=True).start()
+
     def invalidate(self) -> None:
         """The store just changed under this process: the next request sees it."""
         with self._lock:
