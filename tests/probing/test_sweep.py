@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -149,3 +150,23 @@ def test_evidence_is_kept_with_the_probe(store: Engine) -> None:
         kept = session.scalars(select(ProbeEvidence)).all()
     assert [(e.code, e.measured, e.threshold, e.snapshot_jpeg) for e in kept] == [
         ("blur", 41.5, 60.0, b"\xff\xd8jpeg")] * 2
+
+
+def test_a_stopped_sweep_ends_after_its_batch_unfinished_and_resumes(store: Engine) -> None:
+    targets = _targets(12)
+    states = {t.device_id: (True, True, []) for t in targets}
+    stop = threading.Event()
+
+    def stopping(batch: Sequence[SweepTarget]) -> Iterable[Outcome]:
+        stop.set()  # as Ctrl-C would, while the first batch is probed
+        return TableProber(states, T0)(batch)
+
+    stopped = run_sweep(store, "", targets, stopping, batch_size=5, stop=stop)
+    assert stopped.probed_now == 5
+    with Session(store) as session:
+        assert session.scalars(select(Sweep.status)).one() != "finished"
+    resumed = run_sweep(store, "", targets, TableProber(states, T0), batch_size=5)
+    assert (resumed.sweep_id, resumed.resumed, resumed.probed_now) == (stopped.sweep_id, True, 7)
+    with Session(store) as session:
+        assert session.scalars(select(Sweep.status)).one() == "finished"
+    assert _count(store, ProbeRecord) == 12

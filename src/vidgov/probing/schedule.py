@@ -69,10 +69,10 @@ def due(engine: Engine, schedules: Sequence[Schedule], now: datetime) -> list[Sc
 
 def sweep_scope(engine: Engine, where: Sequence[str], prober: Prober, *,
                 batch_size: int = 500, progress: Callable[[int], None] | None = None,
-                ) -> SweepSummary:
+                stop: Event | None = None) -> SweepSummary:
     targets = targets_for(engine, where)
     return run_sweep(engine, " ".join(where), targets, prober, batch_size=batch_size,
-                     progress=progress)
+                     progress=progress, stop=stop)
 
 
 def run_worker(
@@ -92,7 +92,7 @@ def run_worker(
                 continue
             try:
                 summary = supervise(
-                    partial(sweep_scope, engine, schedule.where, prober),
+                    partial(sweep_scope, engine, schedule.where, prober, stop=stop),
                     f"sweep {schedule.scope or '(all)'}", budget or RestartBudget())
             except GaveUp as alarm:
                 log.error("%s", alarm)

@@ -18,6 +18,7 @@ import itertools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from threading import Event
 from typing import Any, Protocol, runtime_checkable
 
 from sqlalchemy import Engine, Integer, cast, delete, func, insert, select, update
@@ -92,12 +93,13 @@ class SweepSummary:
 def run_sweep(
     engine: Engine, scope: str, targets: Sequence[SweepTarget], prober: Prober, *,
     batch_size: int = 500, progress: Progress | None = None,
-    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC), stop: Event | None = None,
 ) -> SweepSummary:
     """Probe ``targets``, committing every ``batch_size`` results; resume an unfinished sweep.
 
     A crash loses at most the batch being gathered (and, for a streaming prober, the probes
     in flight): those cameras are probed again when the sweep resumes, none twice in storage.
+    ``stop`` set: the sweep ends after the batch it is gathering, unfinished, to be resumed.
     """
     if batch_size < 1:
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
@@ -107,17 +109,22 @@ def run_sweep(
         outcomes = prober.stream(remaining)
     else:
         outcomes = _batch_by_batch(prober, remaining, batch_size)
+    recorded = 0
     try:
         while batch := list(itertools.islice(outcomes, batch_size)):
             record(engine, sweep_id, batch)
+            recorded += len(batch)
             if progress is not None:
                 progress(len(batch))
+            if stop is not None and stop.is_set():
+                break
     finally:
         close = getattr(outcomes, "close", None)
         if close is not None:
             close()  # a stream stops probing and waits for the probes in flight
-    finish(engine, sweep_id, clock())
-    return SweepSummary(sweep_id, len(targets), len(remaining), resumed)
+    if recorded == len(remaining):
+        finish(engine, sweep_id, clock())
+    return SweepSummary(sweep_id, len(targets), recorded, resumed)
 
 
 def _batch_by_batch(
