@@ -1,5 +1,5 @@
-"""The README's run command, as a newcomer meets it: ``vidgov demo`` builds an estate, sweeps
-a real simulated fleet, then serves the cockpit with a demo login that works."""
+"""The README's run command, as a newcomer meets it: ``vidgov demo`` builds an estate, serves
+the cockpit with a demo login that works, and sweeps a real simulated fleet meanwhile."""
 
 from __future__ import annotations
 
@@ -44,7 +44,6 @@ def test_the_main_job_serves_the_cockpit_with_a_working_login(tmp_path: Path) ->
             lines.append(line)
         printed = "".join(lines)
         assert "市级评分" in printed  # the audit's scorecards came first
-        assert "在线率与可播放率" in printed  # then the sweep's rates
         username, password = re.search(r"login: (\S+) / (\S+)", printed).groups()  # type: ignore[union-attr]
         base = f"http://127.0.0.1:{port}"
         with httpx2.Client(base_url=base, timeout=10) as client:
@@ -60,9 +59,13 @@ def test_the_main_job_serves_the_cockpit_with_a_working_login(tmp_path: Path) ->
                                 data={"username": username, "password": password})
             assert token.status_code == 200, token.text
             headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
-            kpis = client.get("/api/kpis", headers=headers).json()
+            # The worker's first sweep runs while the cockpit is up: every camera with a
+            # stream address gets probed, and lasting faults open work orders.
+            while (kpis := client.get("/api/kpis", headers=headers).json())["open_orders"] == 0:
+                assert time.monotonic() < deadline, f"the first sweep never landed: {kpis}"
+                time.sleep(1)
             assert kpis["cameras"] == 600
-            assert 0 < kpis["probed"] <= 600
+            assert 500 <= kpis["probed"] <= 600
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=60) == 0
     finally:
