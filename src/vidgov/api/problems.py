@@ -14,6 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from vidgov.errors import VidgovError
@@ -68,6 +69,15 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(VidgovError)
     async def user_error(_: Request, exc: VidgovError) -> JSONResponse:
         return problem_response(422, str(exc))
+
+    @app.exception_handler(DataError)
+    async def refused_by_store(request: Request, exc: DataError) -> JSONResponse:
+        # A value no column can hold, e.g. a NUL character (PostgreSQL text refuses it):
+        # the caller's input, not a bug; the SQL stays in the log.
+        log.info("store refused a value on %s %s: %s", request.method, request.url.path,
+                 exc.orig)
+        return problem_response(422, "a value contains a character the store cannot keep "
+                                     "(such as NUL)")
 
     @app.exception_handler(Exception)
     async def bug(request: Request, exc: Exception) -> JSONResponse:

@@ -112,6 +112,8 @@ def set_password(session: Session, username: str, password: str) -> User:
 
 def authenticate(session: Session, username: str, password: str) -> User | None:
     """The user if the password is right and the account enabled; None otherwise."""
+    if "\x00" in username:  # no account has one, and PostgreSQL text cannot hold it
+        username = ""
     user = session.scalar(select(User).where(User.username == username))
     try:
         _HASHER.verify(user.password_hash if user else _DUMMY_HASH, password)
