@@ -3,40 +3,26 @@
 from __future__ import annotations
 
 import json
-import sys
-from collections.abc import Callable
+from dataclasses import astuple
 from pathlib import Path
 
 import av
 import pytest
 
-from vidgov.cli.main import run
+from support.cli import Invoke, invoker
 
 from .builders import write_clip
 
-Invoke = Callable[..., tuple[int, str, str]]
 LINE = "walkway=240,576,240,100"  # the hand-labelled line of data/vtest_line.json
 
 
 @pytest.fixture
 def vidgov(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
            tmp_path: Path) -> Invoke:
-    """``vidgov(*args)`` → (exit code, stdout, stderr), through the real entry point."""
+    """``vidgov(*args)`` through the real entry point, in the test's folder."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("COLUMNS", "200")
-
-    def invoke(*args: str) -> tuple[int, str, str]:
-        capsys.readouterr()
-        monkeypatch.setattr(sys, "argv", ["vidgov", *args])
-        try:
-            run()
-            code = 0
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else 1
-        out = capsys.readouterr()
-        return code, out.out, out.err
-
-    return invoke
+    return invoker(capsys, monkeypatch)
 
 
 @pytest.fixture(scope="module")
@@ -56,9 +42,9 @@ def vtest_cut(tmp_path_factory: pytest.TempPathFactory, vtest_video: Path) -> Pa
 
 def test_json_counts_series_and_annotated_video(vidgov: Invoke, vtest_cut: Path,
                                                 nanodet_onnx: Path, tmp_path: Path) -> None:
-    code, out, err = vidgov("analyse", "run", str(vtest_cut), "--line", LINE,
-                            "--zone", "plaza=300,200,768,200,768,450,300,450",
-                            "--out", "annotated.mp4", "--json")
+    code, out, err = astuple(vidgov("analyse", "run", str(vtest_cut), "--line", LINE,
+                                    "--zone", "plaza=300,200,768,200,768,450,300,450",
+                                    "--out", "annotated.mp4", "--json"))
     assert code == 0, err
     document = json.loads(out)
     assert document["camera_id"] == "vtest_cut"
@@ -78,15 +64,15 @@ def test_json_counts_series_and_annotated_video(vidgov: Invoke, vtest_cut: Path,
 
 
 def test_every_n_frames(vidgov: Invoke, vtest_cut: Path, nanodet_onnx: Path) -> None:
-    code, out, err = vidgov("analyse", "run", str(vtest_cut), "--line", LINE, "--every", "3",
-                            "--json")
+    code, out, err = astuple(vidgov("analyse", "run", str(vtest_cut), "--line", LINE,
+                                    "--every", "3", "--json"))
     assert code == 0, err
     document = json.loads(out)
     assert (document["frames"], document["analysed_frames"]) == (60, 20)
 
 
 def test_table_output(vidgov: Invoke, vtest_cut: Path, nanodet_onnx: Path) -> None:
-    code, out, err = vidgov("analyse", "run", str(vtest_cut), "--line", LINE)
+    code, out, err = astuple(vidgov("analyse", "run", str(vtest_cut), "--line", LINE))
     assert code == 0, err
     assert "walkway" in out
     assert "60 frames" in out
@@ -102,7 +88,7 @@ def test_table_output(vidgov: Invoke, vtest_cut: Path, nanodet_onnx: Path) -> No
 def test_bad_input_is_one_line_and_exit_2(vidgov: Invoke, vtest_cut: Path, args: list[str],
                                           message: str) -> None:
     args = [str(vtest_cut) if a == "VIDEO" else a for a in args]
-    code, out, err = vidgov("analyse", "run", *args)
+    code, out, err = astuple(vidgov("analyse", "run", *args))
     assert code == 2
     assert out == ""
     assert message in err
@@ -111,6 +97,6 @@ def test_bad_input_is_one_line_and_exit_2(vidgov: Invoke, vtest_cut: Path, args:
 
 
 def test_unknown_scenario_is_a_usage_error(vidgov: Invoke, vtest_cut: Path) -> None:
-    code, _, err = vidgov("analyse", "run", str(vtest_cut), "--scenario", "crowd")
+    code, _, err = astuple(vidgov("analyse", "run", str(vtest_cut), "--scenario", "crowd"))
     assert code == 2
     assert "crowd" in err

@@ -1,25 +1,14 @@
-"""Running the real ``vidgov`` entry point in-process, as a user's shell would."""
+"""Running the real ``vidgov`` entry point in-process against a fresh store."""
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from vidgov.cli.main import run
+from support.cli import Invoke, Result, invoker
 
-
-@dataclass
-class Result:
-    exit_code: int
-    stdout: str
-    stderr: str
-
-
-Invoke = Callable[..., Result]
+__all__ = ["Invoke", "Result"]
 
 
 @pytest.fixture
@@ -34,16 +23,4 @@ def vidgov(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("VIDGOV_DATABASE_URL", database_url)
     monkeypatch.setenv("COLUMNS", "200")
-
-    def invoke(*args: str) -> Result:
-        capsys.readouterr()
-        monkeypatch.setattr(sys, "argv", ["vidgov", *args])
-        try:
-            run()
-            code = 0
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else 1
-        out = capsys.readouterr()
-        return Result(code, out.out, out.err)
-
-    return invoke
+    return invoker(capsys, monkeypatch)
