@@ -26,6 +26,7 @@ import json
 import os
 import shutil
 import statistics
+import sys
 import tempfile
 import time
 import urllib.request
@@ -39,11 +40,6 @@ from vidgov.catalog.exporter import Encoding
 from vidgov.services.estate import write_estate
 
 TARGET_S = 2.0
-#: Debian's Chromium, headless, with nothing reaching out to the network on its own.
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
-]
 #: True once the KPI cards and the whole map are drawn.
 RENDERED = """() => {
   const map = document.querySelector("#map"), kpis = document.querySelector("#kpis");
@@ -90,6 +86,9 @@ def main() -> None:
 
 
 def run(args: argparse.Namespace, folder: Path, chromium: str) -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+    from support.chromium import CHROMIUM_ARGS  # the flags the browser tests use
+
     print(f"cockpit benchmark: {args.cameras:,} cameras ({args.backend}), {args.days} days of "
           f"sweeps, target first meaningful render ≤ {TARGET_S:.0f} s")
     catalog = folder / "catalog.csv"

@@ -33,15 +33,12 @@ from playwright.sync_api import (
 )
 
 from e2e.estate import PASSWORD, Estate, build_estate
+from support.chromium import CHROMIUM_ARGS
 from vidgov.api.app import create_app
 from vidgov.settings import Settings
 from vidgov.store.db import open_store
 from vidgov.web import NODE_MODULES, SETUP_COMMAND, VENDOR_FILES
 
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
-]
 TIMEOUT_MS = 15_000
 
 

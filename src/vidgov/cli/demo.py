@@ -97,7 +97,8 @@ def _serve(engine: Engine, ctx: typer.Context, prober: Prober, host: str, port: 
     console = stdout()
     logins = demo_logins(engine, load_divisions())
     stop = threading.Event()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("vidgov").setLevel(logging.INFO)  # ours; not every library's chatter
     first = threading.Event()
 
     def after_sweep(at: datetime) -> None:
