@@ -8,6 +8,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Engine, inspect
 
 # Each models module registers its tables on the shared metadata.
+import vidgov.analytics.models
 import vidgov.catalog.models
 import vidgov.maintenance.models
 import vidgov.probing.models
