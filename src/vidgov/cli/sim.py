@@ -29,6 +29,9 @@ def fleet_command(
         help="Condition weights, e.g. normal=70,black=5,port_closed=15; default: about 80% "
         "online and 70% playable, as the region reports.")] = None,
     seed: Annotated[int, typer.Option(help="Same seed, same fleet.")] = 1,
+    clip: Annotated[Path | None, typer.Option(
+        help="A video of a real place that the 'scene' cameras show in a loop (give scene a "
+        "weight in --mix), e.g. for analytics subscriptions.")] = None,
     register: Annotated[bool, typer.Option(
         help="Write the fleet into the catalog (a synthetic estate pointing at it).")] = False,
     manifest: Annotated[Path | None, typer.Option(
@@ -44,7 +47,7 @@ def fleet_command(
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    with Fleet.from_mix(cameras, weights, seed=seed) as fleet:
+    with Fleet.from_mix(cameras, weights, seed=seed, clip=clip) as fleet:
         table = None
         if register:
             table = register_fleet(state(ctx).engine(), fleet.cameras, seed)

@@ -31,7 +31,8 @@ def expected_state(
     ``blocking``: picture conditions whose diagnosis makes a camera unplayable.
     """
     online = condition not in OFFLINE
-    playable = condition in PICTURE_CONDITIONS and condition not in set(blocking)
+    shows_picture = condition in PICTURE_CONDITIONS or condition is Condition.SCENE
+    playable = shows_picture and condition not in set(blocking)
     return online, playable
 
 

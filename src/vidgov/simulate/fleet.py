@@ -28,6 +28,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections import deque
@@ -40,6 +41,7 @@ from typing import IO, Final, NamedTuple
 
 from vidgov.errors import ConfigurationError
 from vidgov.simulate.faulty_server import FaultMode, FaultyServer
+from vidgov.simulate.scene import unpack_clip
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +71,7 @@ class Condition(StrEnum):
     NO_VIDEO = "no_video"  # audio only
     NO_KEYFRAME = "no_keyframe"
     NO_PACKETS = "no_packets"  # answers DESCRIBE/SETUP/PLAY, sends nothing
+    SCENE = "scene"  # healthy, watching a real place: the fleet's clip, played in a loop
 
 
 PICTURE_CONDITIONS: Final = (
@@ -110,9 +113,10 @@ DEFAULT_MIX: Final[Mapping[Condition, float]] = {
 }
 
 #: Kinds the GStreamer child serves (everything else is served in this process or not at all).
-_GSTREAMER_KINDS: Final = frozenset(
-    {*PICTURE_CONDITIONS, Condition.AUTH_REQUIRED, Condition.NO_VIDEO, Condition.NO_KEYFRAME}
-)
+_GSTREAMER_KINDS: Final = frozenset({
+    *PICTURE_CONDITIONS, Condition.AUTH_REQUIRED, Condition.NO_VIDEO, Condition.NO_KEYFRAME,
+    Condition.SCENE,
+})
 _FAULTY_MODES: Final = {Condition.HANG: FaultMode.HANG, Condition.NO_PACKETS: FaultMode.NO_PACKETS}
 #: Seconds the GStreamer child gets to start listening (it prepares one pipeline per kind).
 _START_TIMEOUT_S: Final = 30.0
@@ -223,8 +227,12 @@ class Fleet:
         picture: PictureFormat | None = None,
         *,
         gi_python: str | None = None,
+        clip: Path | None = None,
     ) -> None:
         self.conditions = [Condition(c) for c in conditions]
+        if Condition.SCENE in self.conditions and clip is None:
+            raise ConfigurationError("a scene camera needs a clip to show (a video file)")
+        self.clip = clip
         self.picture = picture or PictureFormat()
         self.credentials = ("viewer", secrets.token_urlsafe(12))
         self._gi_python = gi_python
@@ -234,11 +242,13 @@ class Fleet:
         self._closed_socket: socket.socket | None = None
         self._cameras: list[FleetCamera] = []
         self._stderr_tail: deque[str] = deque(maxlen=20)
+        self._scene_dir: tempfile.TemporaryDirectory[str] | None = None
 
     @classmethod
     def one_of_each(cls, picture: PictureFormat | None = None) -> Fleet:
-        """A fleet with exactly one camera of every condition, in :class:`Condition` order."""
-        return cls(list(Condition), picture)
+        """A fleet with exactly one camera of every condition but ``scene``, in
+        :class:`Condition` order."""
+        return cls([c for c in Condition if c is not Condition.SCENE], picture)
 
     @classmethod
     def from_mix(
@@ -248,9 +258,11 @@ class Fleet:
         *,
         seed: int = 0,
         picture: PictureFormat | None = None,
+        clip: Path | None = None,
     ) -> Fleet:
-        """``cameras`` cameras drawn in ``mix`` proportions (default :data:`DEFAULT_MIX`)."""
-        return cls(assign_conditions(cameras, mix, seed), picture)
+        """``cameras`` cameras drawn in ``mix`` proportions (default :data:`DEFAULT_MIX`);
+        ``clip`` is what the ``scene`` cameras show."""
+        return cls(assign_conditions(cameras, mix, seed), picture, clip=clip)
 
     @property
     def cameras(self) -> list[FleetCamera]:
@@ -352,6 +364,9 @@ class Fleet:
             "password": password,
             "mounts": mounts,
         }
+        if Condition.SCENE.value in mounts and self.clip is not None:
+            self._scene_dir = tempfile.TemporaryDirectory(prefix="vidgov-scene-")
+            plan["scene"] = unpack_clip(self.clip, Path(self._scene_dir.name)).plan()
         try:
             child.stdin.write(json.dumps(plan) + "\n")
             child.stdin.flush()
@@ -400,6 +415,9 @@ class Fleet:
         if self._closed_socket is not None:
             self._closed_socket.close()
             self._closed_socket = None
+        if self._scene_dir is not None:
+            self._scene_dir.cleanup()
+            self._scene_dir = None
         self._cameras = []
 
     def __enter__(self) -> Fleet:

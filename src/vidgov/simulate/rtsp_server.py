@@ -19,11 +19,12 @@ Protocol with the parent (one JSON object a line):
 Mount kinds are picture conditions (``normal``, ``black``, ``frozen``, ...) or the protocol
 faults this server can express: ``auth_required`` (RTSPAuth: the anonymous role may see the
 factory but not construct it, so DESCRIBE answers 401), ``no_video`` (audio only),
-``no_keyframe`` (keyframe buffers dropped by a pad probe). A path that is not mounted answers
-404. Every kind is one factory mounted at all of its paths whose media key is the kind, so a
-thousand mounts cost one encoder per kind. Each media answers "not seekable" to the seeking
-query, so the server never seeks the shared live pipeline when a client asks for
-``Range: npt=0-``: a late viewer waits for the next keyframe, as with a real camera.
+``no_keyframe`` (keyframe buffers dropped by a pad probe), and ``scene``: a real clip played
+in a loop (the plan's ``"scene"``: ``{"pattern", "frames", "width", "height", "fps"}``). A path
+that is not mounted answers 404. Every kind is one factory mounted at all of its paths whose
+media key is the kind, so a thousand mounts cost one encoder per kind. Each media answers "not
+seekable" to the seeking query, so the server never seeks the shared live pipeline when a client
+asks for ``Range: npt=0-``: a late viewer waits for the next keyframe, as with a real camera.
 """
 
 from __future__ import annotations
@@ -90,6 +91,16 @@ def _encoder(gop_frames: int) -> str:
 def _launch(kind: str, plan: dict[str, Any]) -> str:
     width, height, fps = int(plan["width"]), int(plan["height"]), int(plan["fps"])
     caps = f"video/x-raw,width={width},height={height},framerate={fps}/1"
+    if kind == "scene":
+        # A real clip unpacked into JPEG files (vidgov.simulate.scene), looped with running
+        # timestamps, at its own size and rate, one keyframe a second.
+        scene = plan["scene"]
+        source = (
+            f'multifilesrc location={scene["pattern"]} loop=true start-index=1 '
+            f'stop-index={int(scene["frames"])} caps="image/jpeg,framerate={int(scene["fps"])}/1"'
+            " ! jpegdec"
+        )
+        return f"( {source} ! {_encoder(int(scene['fps']))} )"
     if kind == "no_video":
         return (
             "( audiotestsrc is-live=true wave=sine ! audio/x-raw,rate=8000,channels=1 "
