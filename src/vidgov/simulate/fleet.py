@@ -18,36 +18,25 @@ condition.
 
 from __future__ import annotations
 
-import json
 import logging
-import os
 import random
 import secrets
-import select
-import shutil
 import socket
-import subprocess
-import sys
 import tempfile
-import threading
-import time
-from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Final, NamedTuple
+from typing import Any, Final, NamedTuple
 
 from vidgov.errors import ConfigurationError
 from vidgov.simulate.faulty_server import FaultMode, FaultyServer
+from vidgov.simulate.rtsp_child import RtspChild
 from vidgov.simulate.scene import unpack_clip
 
 log = logging.getLogger(__name__)
 
-INSTALL_HINT: Final = (
-    "run scripts/install-system-deps.sh (as root) to install GStreamer's RTSP server"
-)
 
 
 class Condition(StrEnum):
@@ -118,10 +107,6 @@ _GSTREAMER_KINDS: Final = frozenset({
     Condition.SCENE,
 })
 _FAULTY_MODES: Final = {Condition.HANG: FaultMode.HANG, Condition.NO_PACKETS: FaultMode.NO_PACKETS}
-#: Seconds the GStreamer child gets to start listening (it prepares one pipeline per kind).
-_START_TIMEOUT_S: Final = 30.0
-_STOP_TIMEOUT_S: Final = 5.0
-_SERVER_SCRIPT: Final = Path(__file__).with_name("rtsp_server.py")
 
 
 class FleetCamera(NamedTuple):
@@ -186,33 +171,6 @@ def assign_conditions(
     return conditions
 
 
-def find_gi_python() -> str:
-    """A Python interpreter that can import GStreamer's RTSP server bindings.
-
-    Tried in order: ``$VIDGOV_GI_PYTHON``, this interpreter, Debian's ``/usr/bin/python3``.
-    Raises :class:`ConfigurationError` naming the install script when none can.
-    """
-    candidates = [os.environ.get("VIDGOV_GI_PYTHON"), sys.executable, "/usr/bin/python3"]
-    check = (
-        "import gi; gi.require_version('Gst', '1.0'); gi.require_version('GstRtspServer', '1.0');"
-        "from gi.repository import Gst, GstRtspServer"
-    )
-    tried = []
-    for candidate in dict.fromkeys(c for c in candidates if c):
-        path = shutil.which(candidate) or candidate
-        tried.append(path)
-        try:
-            done = subprocess.run([path, "-c", check], capture_output=True, timeout=30, check=False)
-        except (OSError, subprocess.TimeoutExpired):
-            continue
-        if done.returncode == 0:
-            return path
-    raise ConfigurationError(
-        "no Python with GStreamer's RTSP server bindings (gi, GstRtspServer 1.0) was found "
-        f"(tried {', '.join(tried)}); {INSTALL_HINT}"
-    )
-
-
 class Fleet:
     """Simulated RTSP cameras on 127.0.0.1, one condition each; a context manager.
 
@@ -235,13 +193,10 @@ class Fleet:
         self.clip = clip
         self.picture = picture or PictureFormat()
         self.credentials = ("viewer", secrets.token_urlsafe(12))
-        self._gi_python = gi_python
-        self._child: subprocess.Popen[str] | None = None
-        self._stderr_thread: threading.Thread | None = None
+        self._child = RtspChild(gi_python)
         self._faulty: FaultyServer | None = None
         self._closed_socket: socket.socket | None = None
         self._cameras: list[FleetCamera] = []
-        self._stderr_tail: deque[str] = deque(maxlen=20)
         self._scene_dir: tempfile.TemporaryDirectory[str] | None = None
 
     @classmethod
@@ -274,7 +229,7 @@ class Fleet:
     @property
     def server_pid(self) -> int | None:
         """Process id of the GStreamer child (to measure its CPU), ``None`` when not running."""
-        return self._child.pid if self._child is not None else None
+        return self._child.pid
 
     @property
     def faulty_thread_id(self) -> int | None:
@@ -332,30 +287,8 @@ class Fleet:
         log.info("fleet started: %d cameras, %d GStreamer pipelines", len(cameras), len(mounts))
 
     def _start_gstreamer(self, mounts: dict[str, list[str]]) -> int:
-        python = self._gi_python or find_gi_python()
-        env = {**os.environ, "GST_DEBUG": os.environ.get("GST_DEBUG", "0")}
-        child = subprocess.Popen(
-            [python, str(_SERVER_SCRIPT)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=env,
-            start_new_session=True,  # a Ctrl-C in a terminal reaches us, and we stop it
-        )
-        self._child = child
-        assert child.stdin is not None
-        assert child.stdout is not None
-        assert child.stderr is not None
-        self._stderr_thread = threading.Thread(
-            target=_drain,
-            args=(child.stderr, self._stderr_tail),
-            name="vidgov-fleet-stderr",
-            daemon=True,
-        )
-        self._stderr_thread.start()
         user, password = self.credentials
-        plan = {
+        plan: dict[str, Any] = {
             "width": self.picture.width,
             "height": self.picture.height,
             "fps": self.picture.fps,
@@ -367,48 +300,11 @@ class Fleet:
         if Condition.SCENE.value in mounts and self.clip is not None:
             self._scene_dir = tempfile.TemporaryDirectory(prefix="vidgov-scene-")
             plan["scene"] = unpack_clip(self.clip, Path(self._scene_dir.name)).plan()
-        try:
-            child.stdin.write(json.dumps(plan) + "\n")
-            child.stdin.flush()
-        except OSError:
-            pass  # it died before reading its plan; its exit status and stderr say why
-        ready, _, _ = select.select([child.stdout], [], [], _START_TIMEOUT_S)
-        line = child.stdout.readline() if ready else ""
-        try:
-            answer = json.loads(line) if line else {}
-        except json.JSONDecodeError:
-            answer = {"error": f"unexpected output {line[:200]!r}"}
-        if "port" not in answer:
-            reason = answer.get("error") or (
-                f"exited with status {child.poll()}"
-                if child.poll() is not None
-                else f"did not start within {_START_TIMEOUT_S:.0f} s"
-            )
-            if child.poll() is not None and self._stderr_thread is not None:
-                self._stderr_thread.join(_STOP_TIMEOUT_S)
-            said = " | ".join(self._stderr_tail)[-2000:]
-            raise ConfigurationError(
-                f"the GStreamer RTSP server {reason}; {INSTALL_HINT}"
-                + (f" (it said: {said})" if said else "")
-            )
-        return int(answer["port"])
+        return self._child.start(plan)
 
     def stop(self) -> None:
         """Stop the child (closing its stdin; killed if it lingers), the thread, the sockets."""
-        if self._child is not None:
-            child, self._child = self._child, None
-            try:
-                if child.stdin is not None:
-                    child.stdin.close()
-                child.wait(_STOP_TIMEOUT_S)
-            except (OSError, subprocess.TimeoutExpired):
-                child.kill()
-                child.wait(_STOP_TIMEOUT_S)
-            if child.stdout is not None:
-                child.stdout.close()
-        if self._stderr_thread is not None:
-            self._stderr_thread.join(_STOP_TIMEOUT_S)
-            self._stderr_thread = None
+        self._child.stop()
         if self._faulty is not None:
             self._faulty.stop()
             self._faulty = None
@@ -430,12 +326,3 @@ class Fleet:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
-
-
-def _drain(stream: IO[str], tail: deque[str]) -> None:
-    """Log the child's stderr at DEBUG (GStreamer warnings), so a full pipe never blocks it."""
-    started = time.monotonic()
-    for line in stream:
-        tail.append(line.rstrip())
-        log.debug("rtsp server (+%.1f s): %s", time.monotonic() - started, line.rstrip())
-    stream.close()
