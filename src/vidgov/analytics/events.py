@@ -8,9 +8,20 @@ picture. The store turns the relative seconds into wall-clock time with the run'
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+import supervision as sv
+from pydantic import BaseModel, ConfigDict, Field
+
+from vidgov.analytics.detectors.base import CLASSES
+from vidgov.analytics.zones import ZoneSpec
 
 
 class EventKind(StrEnum):
@@ -19,6 +30,7 @@ class EventKind(StrEnum):
     CROWD = "crowd"            # people in a zone above a threshold for N seconds, or sudden growth
     CONGESTION = "congestion"  # vehicles in a zone that barely move
     STOPPED = "stopped"        # a vehicle dwelling in a no-stop zone
+    PRESENCE = "presence"      # a user model's object (garbage pile…) staying in a zone
 
 
 @dataclass(frozen=True)
@@ -45,3 +57,461 @@ class Event:
                 "threshold": self.threshold, "class_names": list(self.class_names),
                 "track_ids": list(self.track_ids), "details": self.details,
                 "has_snapshot": self.snapshot_jpeg is not None}
+
+
+Frame = npt.NDArray[np.uint8]
+"""A BGR picture (H, W, 3) uint8."""
+
+Redact = Callable[[Frame], Frame]
+"""The de-identifier: a BGR picture in, a copy with faces and licence plates blurred out
+(:class:`vidgov.analytics.deid.Deidentifier`). Every evidence snapshot passes through one."""
+
+Picture = Callable[[], Frame]
+"""The analysed frame's pixels at source size, converted only when called: a watcher asks for
+them only when a new peak is reached (the pipeline moves frame handles, not pixels)."""
+
+VEHICLES: tuple[str, ...] = ("car", "motorcycle", "bus", "truck")
+"""The classes that congestion and stopped-vehicle events look at by default."""
+
+SNAPSHOT_SIDE = 640
+"""Evidence snapshots are scaled down (never up) to this many pixels on their long side."""
+
+
+def snapshot(picture: Frame, redact: Redact, max_side: int = SNAPSHOT_SIDE,
+             quality: int = 80) -> bytes:
+    """The evidence JPEG of ``picture``: de-identified first, at full size (faces and plates
+    are found best there), then scaled down and encoded. ``redact`` is required on purpose:
+    there is no way to make a snapshot that skips it."""
+    blurred = redact(picture)
+    if blurred is picture:
+        raise ValueError("the de-identifier must return a copy, not its input")
+    height, width = blurred.shape[:2]
+    scale = min(1.0, max_side / max(height, width))
+    if scale < 1.0:
+        blurred = np.asarray(cv2.resize(blurred, (round(width * scale), round(height * scale)),
+                                        interpolation=cv2.INTER_AREA), dtype=np.uint8)
+    ok, encoded = cv2.imencode(".jpg", blurred, [cv2.IMWRITE_JPEG_QUALITY, quality])
+    if not ok:
+        raise ValueError(f"cannot encode a {blurred.shape} picture as JPEG")
+    return bytes(encoded.tobytes())
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class CrowdConfig(_Strict):
+    """When people in a zone make a crowd event."""
+
+    people: int = Field(10, ge=1, description=(
+        "Sustained crowd: at least this many people (person boxes whose bottom centre is in "
+        "the zone) …"))
+    seconds: float = Field(5.0, ge=0, description=(
+        "… for at least this many seconds (s)."))
+    growth_people: int | None = Field(8, ge=1, description=(
+        "Sudden growth: the count rises by at least this many people … (None: off)."))
+    growth_window_s: float = Field(10.0, gt=0, description=(
+        "… within this many seconds (s), measured from the lowest count in that window."))
+    smooth_s: float = Field(1.0, ge=0, description=(
+        "Counts are the median over the last this-many seconds (s), so one missed or extra "
+        "detection neither starts nor ends an event."))
+    clear_s: float = Field(3.0, ge=0, description=(
+        "Hysteresis: an event ends only when the count has stayed below its trigger level "
+        "for more than this many seconds (s); a dip shorter than that is the same crowd."))
+
+
+class CongestionConfig(_Strict):
+    """When vehicles in a zone are congested: many of them, barely moving."""
+
+    vehicles: int = Field(5, ge=1, description=(
+        "At least this many vehicles in the zone (box bottom centre inside) …"))
+    max_speed_h_s: float = Field(0.2, gt=0, description=(
+        "… whose median speed is below this, in box heights per second (h/s): the bottom "
+        "centre's displacement per second divided by the box's height, so the same value holds "
+        "near the camera and far from it (a car ~1.5 m tall at 0.2 h/s moves ~1 km/h) …"))
+    seconds: float = Field(10.0, ge=0, description="… for at least this many seconds (s).")
+    speed_window_s: float = Field(1.0, gt=0, description=(
+        "Each vehicle's speed is measured over this many seconds (s) of its track."))
+    clear_s: float = Field(5.0, ge=0, description=(
+        "Hysteresis: the event ends when the condition has failed for more than this many "
+        "seconds (s)."))
+    classes: tuple[str, ...] = Field(VEHICLES, min_length=1, description=(
+        "The classes counted as vehicles."))
+
+
+class StoppedConfig(_Strict):
+    """When a vehicle stopped in a no-stop zone makes an event."""
+
+    seconds: float = Field(30.0, ge=0, description=(
+        "A vehicle inside the zone that has not moved for at least this many seconds (s) …"))
+    max_move_h: float = Field(0.5, gt=0, description=(
+        "… where 'not moved' is: its box's bottom centre stays within this many box heights "
+        "(h) of where it stopped (tracking jitter is well under this)."))
+    gap_s: float = Field(3.0, ge=0, description=(
+        "A stay ends when the track has been outside the zone or unseen for more than this "
+        "many seconds (s); one stay gives at most one event."))
+    classes: tuple[str, ...] = Field(VEHICLES, min_length=1, description=(
+        "The classes watched."))
+
+
+class PresenceConfig(_Strict):
+    """When an object of a user-supplied model's class staying in a zone makes an event
+    (the ``custom`` scenario: garbage piles, parcels sorted on the street)."""
+
+    seconds: float = Field(10.0, ge=0, description=(
+        "An object of one of ``classes`` present in the zone for at least this many "
+        "seconds (s)."))
+    gap_s: float = Field(3.0, ge=0, description=(
+        "It is the same presence while it is not missing for more than this many seconds (s)."))
+    classes: tuple[str, ...] = Field((), description=(
+        "The model's classes that count; empty: all of them."))
+
+
+class Watch(Protocol):
+    """Something that watches a zone's tracked detections and reports :class:`Event` s (a
+    sibling of :class:`vidgov.analytics.zones.Observer`, which reports per-minute rows)."""
+
+    def observe(self, t_s: float, tracked: sv.Detections, picture: Picture) -> None:
+        """One analysed frame at ``t_s`` seconds, boxes in source pixels."""
+        ...
+
+    def events(self) -> list[Event]:
+        """Its events so far; call after the last frame (open events are closed then)."""
+        ...
+
+
+def class_names(tracked: sv.Detections) -> list[str]:
+    """Each detection's class name (``data["class_name"]``, which a user model's detector
+    fills with its own labels; else :data:`CLASSES` by ``class_id``)."""
+    names = tracked.data.get("class_name") if tracked.data else None
+    if names is not None and len(names) == len(tracked):
+        return [str(n) for n in names]
+    ids = tracked.class_id if tracked.class_id is not None else np.zeros(len(tracked), int)
+    return [CLASSES[int(i)] for i in ids]
+
+
+def _track_ids(tracked: sv.Detections) -> list[int]:
+    if tracked.tracker_id is None:
+        return [-1] * len(tracked)
+    return [int(i) for i in tracked.tracker_id]
+
+
+def _bottom_centres(tracked: sv.Detections) -> npt.NDArray[np.float64]:
+    xyxy = tracked.xyxy.astype(np.float64)
+    return np.stack([(xyxy[:, 0] + xyxy[:, 2]) / 2, xyxy[:, 3]], axis=1)
+
+
+class _Zone:
+    """Which detections stand in a polygon (bottom centre inside), as the zone counter says."""
+
+    def __init__(self, spec: ZoneSpec) -> None:
+        self.spec = spec
+        self._polygon = sv.PolygonZone(polygon=np.array(spec.points, dtype=np.int64))
+
+    def inside(self, tracked: sv.Detections, names: list[str],
+               classes: frozenset[str] | None) -> npt.NDArray[np.intp]:
+        if not len(tracked):
+            return np.zeros(0, dtype=np.intp)
+        mask = self._polygon.trigger(tracked)
+        if classes is not None:
+            mask &= np.array([n in classes for n in names], dtype=bool)
+        return np.flatnonzero(mask)
+
+
+@dataclass
+class _Episode:
+    """An open event: a condition held, with its worst moment kept as pixels until it closes."""
+
+    started_s: float
+    last_held_s: float
+    level: float
+    reason: str
+    peak: float = -1.0
+    peak_s: float = 0.0
+    picture: Frame | None = None
+    tracks: set[int] = field(default_factory=set)
+    classes: set[str] = field(default_factory=set)
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def see(self, t_s: float, value: float, picture: Picture | None) -> None:
+        """A frame where the condition holds; keeps the picture of the highest value."""
+        self.last_held_s = t_s
+        if value > self.peak:
+            self.peak, self.peak_s = value, t_s
+            if picture is not None:
+                self.picture = picture().copy()
+
+
+def _close(episode: _Episode, kind: EventKind, camera_id: str, region_id: str,
+           threshold: float, redact: Redact | None) -> Event:
+    jpeg = (snapshot(episode.picture, redact)
+            if redact is not None and episode.picture is not None else None)
+    return Event(kind=kind, camera_id=camera_id, region_id=region_id,
+                 started_s=episode.started_s, ended_s=episode.last_held_s,
+                 peak=float(episode.peak), threshold=float(threshold),
+                 class_names=tuple(sorted(episode.classes)),
+                 track_ids=tuple(sorted(episode.tracks)),
+                 details={"reason": episode.reason, "peak_s": round(episode.peak_s, 3),
+                          **episode.details},
+                 snapshot_jpeg=jpeg)
+
+
+class CrowdWatch:
+    """Crowd gathering in one zone: a sustained count, or a sudden rise.
+
+    Per analysed frame the people inside are counted, then smoothed (median over ``smooth_s``).
+    An episode opens when the smoothed count has stayed ≥ ``people`` for ``seconds`` (reason
+    ``sustained``, started when it first reached the level) or has risen by ``growth_people``
+    within ``growth_window_s`` (reason ``growth``, started at that frame). It stays one event
+    until the count has been below the level that opened it for more than ``clear_s``.
+    """
+
+    def __init__(self, spec: ZoneSpec, config: CrowdConfig, *, camera_id: str,
+                 redact: Redact | None) -> None:
+        self._zone, self.config, self._camera_id, self._redact = (
+            _Zone(spec), config, camera_id, redact)
+        self._raw: deque[tuple[float, int]] = deque()
+        self._smoothed: deque[tuple[float, float]] = deque()
+        self._above_since: float | None = None
+        self._below_since: float | None = None
+        self._open: _Episode | None = None
+        self._done: list[Event] = []
+
+    def observe(self, t_s: float, tracked: sv.Detections, picture: Picture) -> None:
+        cfg = self.config
+        names = class_names(tracked)
+        inside = self._zone.inside(tracked, names, frozenset({"person"}))
+        count = self._smooth(t_s, len(inside))
+        if count >= cfg.people:
+            self._above_since = t_s if self._above_since is None else self._above_since
+        else:
+            self._above_since = None
+        episode = self._open
+        if episode is None:
+            episode = self._open = self._trigger(t_s, count)
+        if episode is None:
+            return
+        if count >= episode.level:
+            self._below_since = None
+            episode.see(t_s, count, picture)
+            ids = _track_ids(tracked)
+            episode.tracks.update(ids[i] for i in inside)
+            episode.classes.add("person")
+        else:
+            self._below_since = t_s if self._below_since is None else self._below_since
+            if t_s - self._below_since > cfg.clear_s:
+                self._finish()
+
+    def _smooth(self, t_s: float, count: int) -> float:
+        self._raw.append((t_s, count))
+        while self._raw and t_s - self._raw[0][0] > self.config.smooth_s:
+            self._raw.popleft()
+        smoothed = float(np.median([c for _, c in self._raw]))
+        self._smoothed.append((t_s, smoothed))
+        while self._smoothed and t_s - self._smoothed[0][0] > self.config.growth_window_s:
+            self._smoothed.popleft()
+        return smoothed
+
+    def _trigger(self, t_s: float, count: float) -> _Episode | None:
+        cfg = self.config
+        if self._above_since is not None and t_s - self._above_since >= cfg.seconds:
+            return _Episode(self._above_since, t_s, cfg.people, "sustained",
+                            details={"seconds": cfg.seconds})
+        if cfg.growth_people is not None:
+            low = min(c for _, c in self._smoothed)
+            if count - low >= cfg.growth_people:
+                return _Episode(t_s, t_s, low + cfg.growth_people, "growth",
+                                details={"from_people": low,
+                                         "window_s": cfg.growth_window_s})
+        return None
+
+    def _finish(self) -> None:
+        if self._open is not None:
+            threshold = (self.config.people if self._open.reason == "sustained"
+                         else self.config.growth_people or 0)
+            self._done.append(_close(self._open, EventKind.CROWD, self._camera_id,
+                                     self._zone.spec.id, threshold, self._redact))
+        self._open = None
+        self._below_since = None
+        self._smoothed.clear()
+
+    def events(self) -> list[Event]:
+        self._finish()
+        return list(self._done)
+
+
+@dataclass
+class _Trail:
+    """A track's recent bottom centres and heights, to measure its speed."""
+
+    points: deque[tuple[float, float, float, float]] = field(default_factory=deque)
+
+    def add(self, t_s: float, x: float, y: float, h: float, window_s: float) -> float | None:
+        """Speed in box heights per second over the last ``window_s`` seconds, once the trail
+        spans at least half of it; None before that."""
+        self.points.append((t_s, x, y, h))
+        while len(self.points) > 1 and t_s - self.points[1][0] >= window_s:
+            self.points.popleft()
+        t0, x0, y0, _ = self.points[0]
+        if t_s - t0 < window_s / 2:
+            return None
+        heights = float(np.mean([p[3] for p in self.points]))
+        return float(np.hypot(x - x0, y - y0)) / max(heights, 1.0) / (t_s - t0)
+
+
+class CongestionWatch:
+    """Congestion in one zone: at least ``vehicles`` vehicles inside whose median speed (box
+    heights per second) stays under ``max_speed_h_s`` for ``seconds``; one event until the
+    condition has failed for more than ``clear_s``. A vehicle counts towards the median once
+    its track is long enough to have a speed (half of ``speed_window_s``)."""
+
+    def __init__(self, spec: ZoneSpec, config: CongestionConfig, *, camera_id: str,
+                 redact: Redact | None) -> None:
+        self._zone, self.config, self._camera_id, self._redact = (
+            _Zone(spec), config, camera_id, redact)
+        self._classes = frozenset(config.classes)
+        self._trails: dict[int, _Trail] = {}
+        self._held_since: float | None = None
+        self._failed_since: float | None = None
+        self._open: _Episode | None = None
+        self._speeds: list[float] = []
+        self._done: list[Event] = []
+
+    def observe(self, t_s: float, tracked: sv.Detections, picture: Picture) -> None:
+        cfg = self.config
+        names = class_names(tracked)
+        inside = self._zone.inside(tracked, names, self._classes)
+        ids, feet = _track_ids(tracked), _bottom_centres(tracked)
+        heights = tracked.xyxy[:, 3] - tracked.xyxy[:, 1] if len(tracked) else np.zeros(0)
+        speeds = []
+        for i in inside:
+            trail = self._trails.setdefault(ids[i], _Trail())
+            speed = trail.add(t_s, feet[i, 0], feet[i, 1], float(heights[i]), cfg.speed_window_s)
+            if speed is not None:
+                speeds.append(speed)
+        seen = {ids[i] for i in inside}
+        for track_id in [k for k, trail in self._trails.items()
+                         if k not in seen and t_s - trail.points[-1][0] > cfg.speed_window_s]:
+            del self._trails[track_id]
+        median = float(np.median(speeds)) if speeds else None
+        holds = (len(inside) >= cfg.vehicles and median is not None
+                 and median < cfg.max_speed_h_s)
+        if holds:
+            self._failed_since = None
+            self._held_since = t_s if self._held_since is None else self._held_since
+            if self._open is None and t_s - self._held_since >= cfg.seconds:
+                self._open = _Episode(self._held_since, t_s, cfg.vehicles, "slow")
+                self._speeds = []
+            if self._open is not None and median is not None:
+                self._open.see(t_s, len(inside), picture)
+                self._open.tracks.update(ids[i] for i in inside)
+                self._open.classes.update(names[i] for i in inside)
+                self._speeds.append(median)
+        else:
+            self._failed_since = t_s if self._failed_since is None else self._failed_since
+            if t_s - self._failed_since > cfg.clear_s:
+                self._held_since = None
+                self._finish()
+
+    def _finish(self) -> None:
+        if self._open is not None:
+            self._open.details.update({
+                "median_speed_h_s": round(float(np.median(self._speeds)), 4),
+                "max_speed_h_s": self.config.max_speed_h_s})
+            self._done.append(_close(self._open, EventKind.CONGESTION, self._camera_id,
+                                     self._zone.spec.id, self.config.vehicles, self._redact))
+        self._open = None
+
+    def events(self) -> list[Event]:
+        self._finish()
+        return list(self._done)
+
+
+@dataclass
+class _Stay:
+    """One track's stay in a zone: where it last came to rest, and whether it was reported."""
+
+    anchor: tuple[float, float]
+    still_since: float
+    last_in_s: float
+    class_name: str
+    episode: _Episode | None = None
+    reported: bool = False
+
+
+class DwellWatch:
+    """An object that stays put in a zone: a stopped vehicle in a no-stop zone, or (for the
+    ``custom`` scenario) a user model's object that appears and stays, such as a garbage pile.
+
+    Per track: 'still' since the frame its bottom centre came within ``max_move_h`` box heights
+    of where it is now; when still for ``seconds``, an event opens (started when it came to
+    rest), and it ends when the object moves off or its stay ends (outside or unseen for more
+    than ``gap_s``). One stay gives at most one event.
+    """
+
+    def __init__(self, spec: ZoneSpec, *, kind: EventKind, seconds: float, max_move_h: float,
+                 gap_s: float, classes: tuple[str, ...], camera_id: str,
+                 redact: Redact | None) -> None:
+        self._zone, self._kind, self._camera_id, self._redact = (
+            _Zone(spec), kind, camera_id, redact)
+        self.seconds, self.max_move_h, self.gap_s = seconds, max_move_h, gap_s
+        self._classes = frozenset(classes) if classes else None
+        self._stays: dict[int, _Stay] = {}
+        self._done: list[Event] = []
+
+    @classmethod
+    def stopped(cls, spec: ZoneSpec, config: StoppedConfig, *, camera_id: str,
+                redact: Redact | None) -> DwellWatch:
+        return cls(spec, kind=EventKind.STOPPED, seconds=config.seconds,
+                   max_move_h=config.max_move_h, gap_s=config.gap_s, classes=config.classes,
+                   camera_id=camera_id, redact=redact)
+
+    @classmethod
+    def presence(cls, spec: ZoneSpec, config: PresenceConfig, *, camera_id: str,
+                 redact: Redact | None) -> DwellWatch:
+        return cls(spec, kind=EventKind.PRESENCE, seconds=config.seconds,
+                   max_move_h=1.0, gap_s=config.gap_s, classes=config.classes,
+                   camera_id=camera_id, redact=redact)
+
+    def observe(self, t_s: float, tracked: sv.Detections, picture: Picture) -> None:
+        names = class_names(tracked)
+        inside = self._zone.inside(tracked, names, self._classes)
+        ids, feet = _track_ids(tracked), _bottom_centres(tracked)
+        heights = tracked.xyxy[:, 3] - tracked.xyxy[:, 1] if len(tracked) else np.zeros(0)
+        for i in inside:
+            here = (float(feet[i, 0]), float(feet[i, 1]))
+            stay = self._stays.get(ids[i])
+            if stay is None:
+                self._stays[ids[i]] = _Stay(here, t_s, t_s, names[i])
+                continue
+            stay.last_in_s = t_s
+            moved = np.hypot(here[0] - stay.anchor[0], here[1] - stay.anchor[1])
+            if moved > self.max_move_h * max(float(heights[i]), 1.0):
+                self._end(ids[i], stay)
+                stay.anchor, stay.still_since = here, t_s
+                continue
+            still_s = t_s - stay.still_since
+            if stay.episode is None and not stay.reported and still_s >= self.seconds:
+                stay.episode = _Episode(stay.still_since, t_s, self.seconds, "dwell")
+                stay.episode.tracks.add(ids[i])
+                stay.episode.classes.add(names[i])
+                stay.reported = True
+            if stay.episode is not None:  # one picture: the moment it became an event
+                stay.episode.see(t_s, still_s,
+                                 picture if stay.episode.picture is None else None)
+        for track_id, stay in list(self._stays.items()):
+            if t_s - stay.last_in_s > self.gap_s:
+                self._end(track_id, stay)
+                del self._stays[track_id]
+
+    def _end(self, track_id: int, stay: _Stay) -> None:
+        if stay.episode is not None:
+            stay.episode.details["track_id"] = track_id
+            self._done.append(_close(stay.episode, self._kind, self._camera_id,
+                                     self._zone.spec.id, self.seconds, self._redact))
+            stay.episode = None
+
+    def events(self) -> list[Event]:
+        for track_id, stay in list(self._stays.items()):
+            self._end(track_id, stay)
+        return sorted(self._done, key=lambda e: (e.started_s, e.track_ids))
