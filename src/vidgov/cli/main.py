@@ -11,6 +11,7 @@ from rich.markup import escape
 from vidgov.cli import analyse as analyse_cli
 from vidgov.cli import audit as audit_cli
 from vidgov.cli import catalog as catalog_cli
+from vidgov.cli import deid as deid_cli
 from vidgov.cli import demo as demo_cli
 from vidgov.cli import orders as orders_cli
 from vidgov.cli import report as report_cli
@@ -37,6 +38,7 @@ app.add_typer(users_cli.app, name="users")
 app.add_typer(analyse_cli.app, name="analyse")
 app.command("audit")(audit_cli.audit_command)
 app.command("demo")(demo_cli.demo_command)
+app.command("deid")(deid_cli.deid_command)
 app.command("sweep")(sweep_cli.sweep_command)
 app.command("worker")(sweep_cli.worker_command)
 app.command("serve")(serve_cli.serve_command)
