@@ -1,0 +1,624 @@
+"""Analytics as the platform offers it: subscriptions, recorded runs, counts and events in scope.
+
+Three kinds of use case live here:
+
+- **Subscriptions** say which camera to analyse, for which scenario, where (lines and zones in
+  the source picture's pixels) and how often. They are validated here, once, with messages that
+  name the offending line or zone, so the worker that runs them never meets a bad one.
+- **record_run** stores what one run of the pipeline produced: its per-minute series (minutes
+  from the first frame, turned into wall-clock UTC minutes with the run's start) and its
+  events, and puts one delivery per matching webhook in the outbox, all in the caller's
+  transaction. Re-delivering a run replaces its rows instead of counting twice.
+- **Queries** (counts per camera, place, city or county; events; an event's picture) take the
+  caller's :class:`~vidgov.sharing.policy.Scope` and put it in the WHERE clause, exactly like
+  the camera queries: what lies outside is never read, counted or shown, and a lookup by ID
+  finds nothing (404, as for an event that does not exist).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+import polars as pl
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from vidgov.analytics.events import Event, EventKind
+from vidgov.analytics.models import (
+    AnalyticsEvent,
+    AnalyticsSubscription,
+    CountMinute,
+    DeliveryStatus,
+    Webhook,
+    WebhookDelivery,
+)
+from vidgov.catalog.models import Camera
+from vidgov.catalog.query import EMPTY, UNKNOWN
+from vidgov.domain.divisions import Divisions
+from vidgov.errors import InvalidInput
+from vidgov.services.filters import PlaceFilter
+from vidgov.services.records import NotFound, Page
+from vidgov.sharing.policy import Scope
+
+#: What a subscription may ask for: counting, and one scenario per kind of event.
+SCENARIOS: tuple[str, ...] = ("count", *(k.value for k in EventKind))
+#: Scenarios whose events are raised inside zones: they need at least one.
+ZONE_SCENARIOS = frozenset(k.value for k in EventKind)
+MAX_SAMPLE_RATE_FPS = 30.0
+MAX_PIXEL = 100_000.0
+MAX_BUCKETS = 10_000
+_ID = re.compile(r"^[A-Za-z0-9_\-\u4e00-\u9fff]{1,40}$")
+_VALUE_COLUMNS = ("in_count", "out_count", "occupancy_max", "occupancy_mean", "dwell_s_mean",
+                  "dwell_s_max")
+_UPSERT_CHUNK = 500  # rows per INSERT: well under SQLite's limit on bound variables
+
+
+# --- subscriptions -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Line:
+    """A counting line in source pixels (see :class:`~vidgov.analytics.zones.LineSpec`)."""
+
+    id: str
+    start: tuple[float, float]
+    end: tuple[float, float]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "start": list(self.start), "end": list(self.end)}
+
+
+@dataclass(frozen=True)
+class Zone:
+    """A polygon in source pixels (see :class:`~vidgov.analytics.zones.ZoneSpec`)."""
+
+    id: str
+    points: tuple[tuple[float, float], ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "points": [list(p) for p in self.points]}
+
+
+@dataclass(frozen=True)
+class SubscriptionSpec:
+    """What to watch on one camera; validated on construction, errors name the region."""
+
+    scenario: str
+    lines: tuple[Line, ...] = ()
+    zones: tuple[Zone, ...] = ()
+    sample_rate_fps: float = 2.0
+    thresholds: Mapping[str, float] = field(default_factory=dict)
+    enabled: bool = True
+
+    def __post_init__(self) -> None:
+        if self.scenario not in SCENARIOS:
+            raise InvalidInput(f"unknown scenario {self.scenario!r}: use {', '.join(SCENARIOS)}")
+        rate = self.sample_rate_fps
+        if not (math.isfinite(rate) and 0 < rate <= MAX_SAMPLE_RATE_FPS):
+            raise InvalidInput(f"sample rate must be more than 0 and at most "
+                               f"{MAX_SAMPLE_RATE_FPS:g} frames per second, got {rate}")
+        _check_regions(self.scenario, self.lines, self.zones)
+        _check_thresholds(self.thresholds)
+
+
+def _check_regions(scenario: str, lines: Sequence[Line], zones: Sequence[Zone]) -> None:
+    ids = [r.id for r in lines] + [r.id for r in zones]
+    if len(ids) != len(set(ids)):
+        raise InvalidInput(f"line and zone ids must differ, got {ids}")
+    for region_id in ids:
+        if not _ID.match(region_id):
+            raise InvalidInput(f"bad region id {region_id!r}: use up to 40 letters, "
+                               "digits, _ or -")
+    for line in lines:
+        _check_points(f"line {line.id!r}", (line.start, line.end))
+        if line.start == line.end:
+            raise InvalidInput(f"line {line.id!r}: its two ends are the same point")
+    for zone in zones:
+        _check_points(f"zone {zone.id!r}", zone.points)
+        if len(zone.points) < 3:
+            raise InvalidInput(f"zone {zone.id!r}: needs at least 3 points, "
+                               f"got {len(zone.points)}")
+        if _area(zone.points) == 0:
+            raise InvalidInput(f"zone {zone.id!r} has no area: its points lie on a line")
+    if scenario in ZONE_SCENARIOS and not zones:
+        raise InvalidInput(f"scenario {scenario} needs at least one zone")
+    if not ids:
+        raise InvalidInput(f"scenario {scenario} needs at least one line or zone")
+
+
+def _check_thresholds(thresholds: Mapping[str, float]) -> None:
+    for name, value in thresholds.items():
+        if not _ID.match(name):
+            raise InvalidInput(f"bad threshold name {name!r}: use letters, digits, _ or -")
+        if not (isinstance(value, int | float) and math.isfinite(value) and value >= 0):
+            raise InvalidInput(f"threshold {name!r} must be a number, 0 or more, "
+                               f"got {value!r}")
+
+
+def _check_points(what: str, points: Sequence[tuple[float, float]]) -> None:
+    for x, y in points:
+        if not all(math.isfinite(v) and 0 <= v <= MAX_PIXEL for v in (x, y)):
+            raise InvalidInput(f"{what}: coordinates are source pixels from 0 to "
+                               f"{MAX_PIXEL:g}, got ({x}, {y})")
+
+
+def _area(points: Sequence[tuple[float, float]]) -> float:
+    """Twice the polygon's area (shoelace): zero when every point lies on one line."""
+    return abs(sum(x0 * y1 - x1 * y0
+                   for (x0, y0), (x1, y1) in zip(points, (*points[1:], points[0]), strict=True)))
+
+
+def spec_from_json(scenario: str, lines: Sequence[Mapping[str, Any]],
+                   zones: Sequence[Mapping[str, Any]], sample_rate_fps: float,
+                   thresholds: Mapping[str, float], enabled: bool = True) -> SubscriptionSpec:
+    """The stored (or posted) JSON shapes as a validated spec."""
+    return SubscriptionSpec(
+        scenario,
+        tuple(Line(str(v["id"]), _point(v["start"]), _point(v["end"])) for v in lines),
+        tuple(Zone(str(v["id"]), tuple(_point(p) for p in v["points"])) for v in zones),
+        float(sample_rate_fps), dict(thresholds), enabled)
+
+
+def _point(value: Sequence[float]) -> tuple[float, float]:
+    if len(value) != 2:
+        raise InvalidInput(f"a point is [x, y], got {list(value)}")
+    return float(value[0]), float(value[1])
+
+
+def _subscription_json(row: AnalyticsSubscription, camera_name: str | None) -> dict[str, Any]:
+    return {"id": row.id, "device_id": row.device_id, "camera_name": camera_name,
+            "scenario": row.scenario, "lines": row.lines, "zones": row.zones,
+            "sample_rate_fps": row.sample_rate_fps, "thresholds": row.thresholds,
+            "enabled": row.enabled, "created_by": row.created_by,
+            "created_at": iso(row.created_at), "updated_at": iso(row.updated_at)}
+
+
+def _visible_camera(session: Session, scope: Scope, device_id: str) -> Camera:
+    camera = session.scalars(select(Camera).where(Camera.device_id == device_id,
+                                                  scope.camera_condition())).first()
+    if camera is None:
+        raise NotFound(f"no camera {device_id!r}")
+    return camera
+
+
+def create_subscription(session: Session, scope: Scope, device_id: str,
+                        spec: SubscriptionSpec, created_by: str,
+                        now: datetime | None = None) -> dict[str, Any]:
+    """Ask for a camera in scope to be analysed; a camera outside the scope is not found."""
+    camera = _visible_camera(session, scope, device_id)
+    moment = utc(now or datetime.now(UTC))
+    row = AnalyticsSubscription(
+        device_id=camera.device_id, scenario=spec.scenario,
+        lines=[v.to_json() for v in spec.lines], zones=[v.to_json() for v in spec.zones],
+        sample_rate_fps=spec.sample_rate_fps, thresholds=dict(spec.thresholds),
+        enabled=spec.enabled, created_by=created_by, created_at=moment, updated_at=moment)
+    session.add(row)
+    session.flush()
+    return _subscription_json(row, camera.name)
+
+
+def _subscription_select(scope: Scope) -> Select[AnalyticsSubscription, str | None]:
+    return (select(AnalyticsSubscription, Camera.name)
+            .join(Camera, Camera.device_id == AnalyticsSubscription.device_id)
+            .where(scope.camera_condition()))
+
+
+def list_subscriptions(session: Session, scope: Scope, device_id: str | None = None,
+                       enabled: bool | None = None) -> list[dict[str, Any]]:
+    """Subscriptions of cameras in scope, in the order they were made. The worker that runs
+    them calls this with the whole-region scope and ``enabled=True``."""
+    statement = _subscription_select(scope).order_by(AnalyticsSubscription.id)
+    if device_id is not None:
+        statement = statement.where(AnalyticsSubscription.device_id == device_id)
+    if enabled is not None:
+        statement = statement.where(AnalyticsSubscription.enabled.is_(enabled))
+    return [_subscription_json(row, name) for row, name in session.execute(statement)]
+
+
+def get_subscription(session: Session, scope: Scope, subscription_id: int) -> dict[str, Any]:
+    found = session.execute(_subscription_select(scope).where(
+        AnalyticsSubscription.id == subscription_id)).first()
+    if found is None:
+        raise NotFound(f"no subscription {subscription_id}")
+    row, name = found
+    return _subscription_json(row, name)
+
+
+def update_subscription(session: Session, scope: Scope, subscription_id: int,
+                        changes: Mapping[str, Any], now: datetime | None = None
+                        ) -> dict[str, Any]:
+    """Change some of a subscription's settings (keys of :class:`SubscriptionSpec`); the
+    result is validated as a whole, so a change cannot leave it inconsistent."""
+    found = session.execute(_subscription_select(scope).where(
+        AnalyticsSubscription.id == subscription_id)).first()
+    if found is None:
+        raise NotFound(f"no subscription {subscription_id}")
+    row, name = found
+    current = spec_from_json(row.scenario, row.lines, row.zones, row.sample_rate_fps,
+                             row.thresholds, row.enabled)
+    merged: dict[str, Any] = {"scenario": current.scenario, "lines": row.lines, "zones": row.zones,
+                              "sample_rate_fps": current.sample_rate_fps,
+                              "thresholds": dict(current.thresholds),
+                              "enabled": current.enabled}
+    unknown = set(changes) - set(merged)
+    if unknown:
+        raise InvalidInput(f"cannot change {sorted(unknown)}: only {sorted(merged)}")
+    merged.update({k: v for k, v in changes.items() if v is not None})
+    spec = spec_from_json(**merged)
+    row.scenario, row.sample_rate_fps, row.enabled = (spec.scenario, spec.sample_rate_fps,
+                                                      spec.enabled)
+    row.lines = [v.to_json() for v in spec.lines]
+    row.zones = [v.to_json() for v in spec.zones]
+    row.thresholds = dict(spec.thresholds)
+    row.updated_at = utc(now or datetime.now(UTC))
+    session.flush()
+    return _subscription_json(row, name)
+
+
+def disable_subscription(session: Session, scope: Scope, subscription_id: int,
+                         now: datetime | None = None) -> dict[str, Any]:
+    """Stop analysing; the row stays, so what was counted keeps its provenance."""
+    return update_subscription(session, scope, subscription_id, {"enabled": False}, now)
+
+
+# --- recording a run -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """What :func:`record_run` wrote: count rows upserted, events new and re-delivered, and
+    deliveries put in the outbox (new events only)."""
+
+    count_rows: int
+    events_new: int
+    events_updated: int
+    deliveries: int
+
+
+def record_run(session: Session, camera_id: str, started_at: datetime, series: pl.DataFrame,
+               events: Sequence[Event], now: datetime | None = None) -> RunRecord:
+    """Store one run's per-minute series and events in the caller's transaction.
+
+    ``series`` has the columns of ``SERIES_SCHEMA`` (:mod:`vidgov.analytics.pipeline`), its
+    ``minute`` counted from the run's first frame at ``started_at`` (an aware datetime). Each
+    row lands on the wall-clock UTC minute in which its minute began; a row already there
+    for the same camera, region and class is replaced, so re-delivery never counts twice.
+    """
+    from vidgov.analytics.pipeline import SERIES_SCHEMA
+
+    if started_at.tzinfo is None:
+        raise InvalidInput("started_at must carry a time zone (the run's start, e.g. UTC)")
+    if session.get(Camera, camera_id) is None:
+        raise InvalidInput(f"no camera {camera_id!r} in the catalog")
+    missing = [c for c in SERIES_SCHEMA if c not in series.columns]
+    if missing:
+        raise InvalidInput(f"series lacks columns {missing}")
+    others = series.filter(pl.col("camera_id") != camera_id)["camera_id"].unique().to_list()
+    if others:
+        raise InvalidInput(f"series of camera {camera_id!r} holds rows of {others}")
+    strangers = sorted({e.camera_id for e in events} - {camera_id})
+    if strangers:
+        raise InvalidInput(f"events of camera {camera_id!r} include events of {strangers}")
+    first_minute = utc(started_at).replace(second=0, microsecond=0)
+    rows = [{"device_id": camera_id,
+             "minute": first_minute + timedelta(minutes=int(r["minute"])),
+             "kind": r["kind"], "region_id": r["region_id"], "class_name": r["class_name"],
+             "in_count": int(r["in_count"] or 0), "out_count": int(r["out_count"] or 0),
+             **{c: r[c] for c in _VALUE_COLUMNS[2:]}}
+            for r in series.iter_rows(named=True)]
+    for start in range(0, len(rows), _UPSERT_CHUNK):
+        _upsert_counts(session, rows[start:start + _UPSERT_CHUNK])
+    moment = utc(now or datetime.now(UTC))
+    new, updated = _store_events(session, camera_id, utc(started_at), events, moment)
+    deliveries = _enqueue(session, session.get_one(Camera, camera_id), new, moment)
+    session.flush()
+    return RunRecord(len(rows), len(new), updated, deliveries)
+
+
+def _upsert_counts(session: Session, rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        pg = pg_insert(CountMinute).values(rows)
+        session.execute(pg.on_conflict_do_update(
+            constraint="uq_count_minute_key",
+            set_={c: pg.excluded[c] for c in _VALUE_COLUMNS}))
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        lite = sqlite_insert(CountMinute).values(rows)
+        session.execute(lite.on_conflict_do_update(
+            index_elements=["device_id", "minute", "kind", "region_id", "class_name"],
+            set_={c: lite.excluded[c] for c in _VALUE_COLUMNS}))
+    else:  # pragma: no cover - the two stores vidgov supports
+        raise InvalidInput(f"counts cannot be stored in a {dialect} database")
+
+
+def _store_events(session: Session, camera_id: str, start: datetime,
+                  events: Sequence[Event], moment: datetime
+                  ) -> tuple[list[AnalyticsEvent], int]:
+    new: list[AnalyticsEvent] = []
+    updated = 0
+    for event in events:
+        started_at = start + timedelta(seconds=event.started_s)
+        values = {"ended_at": start + timedelta(seconds=max(event.ended_s, event.started_s)),
+                  "peak": float(event.peak), "threshold": float(event.threshold),
+                  "class_names": list(event.class_names),
+                  "track_ids": [int(t) for t in event.track_ids],
+                  "details": dict(event.details), "snapshot_jpeg": event.snapshot_jpeg}
+        existing = session.scalars(select(AnalyticsEvent).where(
+            AnalyticsEvent.device_id == camera_id, AnalyticsEvent.kind == str(event.kind),
+            AnalyticsEvent.region_id == event.region_id,
+            AnalyticsEvent.started_at == started_at)).first()
+        if existing is not None:
+            for name, value in values.items():
+                setattr(existing, name, value)
+            updated += 1
+            continue
+        row = AnalyticsEvent(device_id=camera_id, kind=str(event.kind),
+                             region_id=event.region_id, started_at=started_at,
+                             recorded_at=moment, **values)
+        session.add(row)
+        new.append(row)
+    session.flush()
+    return new, updated
+
+
+def _enqueue(session: Session, camera: Camera, events: Sequence[AnalyticsEvent],
+             moment: datetime) -> int:
+    """One pending delivery per new event and enabled webhook that wants its kind and whose
+    scope admits the camera."""
+    if not events:
+        return 0
+    hooks = session.scalars(select(Webhook).where(Webhook.enabled.is_(True))).all()
+    count = 0
+    for hook in hooks:
+        hook_scope = Scope(tuple(hook.scope_prefixes) if hook.scope_prefixes is not None
+                           else None, hook.maintenance_unit)
+        if not hook_scope.admits(camera.admin_code, camera.maintenance_unit):
+            continue
+        for event in events:
+            if hook.event_kinds and event.kind not in hook.event_kinds:
+                continue
+            session.add(WebhookDelivery(event_id=event.id, webhook_id=hook.id,
+                                        status=DeliveryStatus.PENDING.value, attempts=0,
+                                        next_attempt_at=moment, created_at=moment))
+            count += 1
+    return count
+
+
+# --- counts --------------------------------------------------------------------------
+
+
+class CountsBy(StrEnum):
+    CAMERA = "camera"
+    PLACE = "place"
+    CITY = "city"
+    COUNTY = "county"
+
+
+class Bucket(StrEnum):
+    MINUTE = "minute"
+    HOUR = "hour"
+    DAY = "day"
+
+
+_BUCKET_SIZE = {Bucket.MINUTE: timedelta(minutes=1), Bucket.HOUR: timedelta(hours=1),
+                Bucket.DAY: timedelta(days=1)}
+_BUCKET_EVERY = {Bucket.MINUTE: "1m", Bucket.HOUR: "1h", Bucket.DAY: "1d"}
+
+
+@dataclass(frozen=True)
+class CountQuery:
+    """Which counts: grouped ``by``, in ``[since, until)`` (UTC), per ``bucket``."""
+
+    by: CountsBy
+    since: datetime
+    until: datetime
+    bucket: Bucket = Bucket.HOUR
+    places: PlaceFilter = field(default_factory=PlaceFilter)
+    classes: tuple[str, ...] = ()
+    kind: str | None = None  # line | zone
+    device_id: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.since.tzinfo is None or self.until.tzinfo is None:
+            object.__setattr__(self, "since", utc(self.since))
+            object.__setattr__(self, "until", utc(self.until))
+        if self.since >= self.until:
+            raise InvalidInput(f"since ({iso(self.since)}) must be before until "
+                               f"({iso(self.until)})")
+        buckets = (self.until - self.since) / _BUCKET_SIZE[self.bucket]
+        if buckets > MAX_BUCKETS:
+            raise InvalidInput(f"{buckets:.0f} {self.bucket.value}s is too long for one "
+                               f"answer (at most {MAX_BUCKETS}); use a larger bucket or "
+                               "a shorter range")
+
+
+def counts(session: Session, divisions: Divisions, scope: Scope, query: CountQuery
+           ) -> dict[str, Any]:
+    """Counts summed per group, bucket, kind and class, and totals per group.
+
+    ``in_count``/``out_count`` are sums (line crossings, or zone visits begun and ended);
+    ``occupancy_max`` is the busiest single zone's peak within the group and bucket.
+    """
+    key_columns = {CountsBy.CAMERA: (Camera.device_id, Camera.name),
+                   CountsBy.PLACE: (Camera.place_type,),
+                   CountsBy.CITY: (Camera.admin_code,),
+                   CountsBy.COUNTY: (Camera.admin_code,)}[query.by]
+    statement = (
+        select(*key_columns, CountMinute.minute, CountMinute.kind, CountMinute.class_name,
+               func.sum(CountMinute.in_count).label("in_count"),
+               func.sum(CountMinute.out_count).label("out_count"),
+               func.max(CountMinute.occupancy_max).label("occupancy_max"))
+        .join(Camera, Camera.device_id == CountMinute.device_id)
+        .where(scope.camera_condition(), query.places.camera_condition(),
+               CountMinute.minute >= utc(query.since), CountMinute.minute < utc(query.until))
+        .group_by(*key_columns, CountMinute.minute, CountMinute.kind, CountMinute.class_name))
+    if query.classes:
+        statement = statement.where(CountMinute.class_name.in_(query.classes))
+    if query.kind:
+        statement = statement.where(CountMinute.kind == query.kind)
+    if query.device_id:
+        statement = statement.where(CountMinute.device_id == query.device_id)
+    # Minutes as naive UTC: PostgreSQL answers aware timestamps, SQLite naive ones.
+    raw = [(*r[:-6], _naive_utc(r.minute), *r[-5:]) for r in session.execute(statement)]
+    frame = _with_group(pl.DataFrame(raw, orient="row", schema=_raw_schema(query.by)),
+                        query.by, divisions)
+    series = (frame.with_columns(pl.col("minute").dt.truncate(_BUCKET_EVERY[query.bucket])
+                                 .alias("time"))
+              .group_by("key", "name", "time", "kind", "class_name")
+              .agg(pl.col("in_count").sum(), pl.col("out_count").sum(),
+                   pl.col("occupancy_max").max())
+              .sort("key", "time", "kind", "class_name"))
+    totals = (series.group_by("key", "name", "kind", "class_name")
+              .agg(pl.col("in_count").sum(), pl.col("out_count").sum(),
+                   pl.col("occupancy_max").max())
+              .sort("key", "kind", "class_name"))
+    rows = [{**r, "time": iso(r["time"])} for r in series.to_dicts()]
+    return {"by": query.by.value, "bucket": query.bucket.value, "since": iso(query.since),
+            "until": iso(query.until), "rows": rows, "totals": totals.to_dicts()}
+
+
+def _raw_schema(by: CountsBy) -> dict[str, Any]:
+    keys: dict[str, Any] = ({"key": pl.String, "name": pl.String} if by is CountsBy.CAMERA
+                            else {"key": pl.String})
+    return {**keys, "minute": pl.Datetime("us"), "kind": pl.String, "class_name": pl.String,
+            "in_count": pl.Int64, "out_count": pl.Int64, "occupancy_max": pl.Int64}
+
+
+def _with_group(frame: pl.DataFrame, by: CountsBy, divisions: Divisions) -> pl.DataFrame:
+    """Give every row its group's ``key`` and display ``name`` (city and county from the
+    camera's admin code, so a village camera counts for its county and city)."""
+    if by is CountsBy.CAMERA:
+        return frame
+    if by is CountsBy.PLACE:
+        return frame.with_columns(pl.col("key").fill_null(EMPTY), pl.col("key").fill_null(EMPTY)
+                                  .alias("name"))
+    lookup = divisions.city_code if by is CountsBy.CITY else divisions.county_code
+    codes = {c: lookup(c) for c in frame["key"].drop_nulls().unique().to_list()}
+    names = {code: d.name for code in set(codes.values())
+             if code is not None and (d := divisions.get(code)) is not None}
+    mapped = frame["key"].replace_strict(codes, default=None, return_dtype=pl.String)
+    return frame.with_columns(
+        mapped.fill_null(UNKNOWN).alias("key"),
+        mapped.replace_strict(names, default=None, return_dtype=pl.String)
+        .fill_null(UNKNOWN).alias("name"))
+
+
+# --- events --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EventQuery:
+    since: datetime | None = None
+    until: datetime | None = None
+    kind: EventKind | None = None
+    device_id: str | None = None
+    places: PlaceFilter = field(default_factory=PlaceFilter)
+
+    def __post_init__(self) -> None:
+        if self.since is not None and self.until is not None and \
+                utc(self.since) >= utc(self.until):
+            raise InvalidInput(f"since ({iso(self.since)}) must be before until "
+                               f"({iso(self.until)})")
+
+
+_EVENT_COLUMNS = (AnalyticsEvent.id, AnalyticsEvent.device_id, Camera.name.label("camera_name"),
+                  Camera.admin_code, AnalyticsEvent.kind, AnalyticsEvent.region_id,
+                  AnalyticsEvent.started_at, AnalyticsEvent.ended_at, AnalyticsEvent.peak,
+                  AnalyticsEvent.threshold, AnalyticsEvent.class_names,
+                  AnalyticsEvent.track_ids, AnalyticsEvent.details,
+                  AnalyticsEvent.snapshot_jpeg.is_not(None).label("has_snapshot"))
+
+
+def snapshot_path(event_id: int) -> str:
+    """Where the API serves an event's picture (subscribers fetch it with their token)."""
+    return f"/api/analytics/events/{event_id}/snapshot"
+
+
+def event_json(row: Any, divisions: Divisions | None = None) -> dict[str, Any]:
+    city = None
+    if divisions is not None and row.admin_code:
+        code = divisions.city_code(row.admin_code)
+        division = divisions.get(code) if code else None
+        city = division.name if division else None
+    started, ended = utc(row.started_at), utc(row.ended_at)
+    return {"id": row.id, "device_id": row.device_id, "camera_name": row.camera_name,
+            "admin_code": row.admin_code, "city": city, "kind": row.kind,
+            "region_id": row.region_id,
+            "started_at": iso(started), "ended_at": iso(ended),
+            "duration_s": round((ended - started).total_seconds(), 3), "peak": row.peak,
+            "threshold": row.threshold, "class_names": list(row.class_names),
+            "track_ids": list(row.track_ids), "details": dict(row.details),
+            "snapshot_url": snapshot_path(row.id) if row.has_snapshot else None}
+
+
+def event_page(session: Session, divisions: Divisions, scope: Scope, query: EventQuery,
+               page: int, page_size: int) -> Page:
+    """Events of cameras in scope, newest first; ``since``/``until`` bound the start."""
+    conditions = [scope.camera_condition(), query.places.camera_condition()]
+    if query.since is not None:
+        conditions.append(AnalyticsEvent.started_at >= utc(query.since))
+    if query.until is not None:
+        conditions.append(AnalyticsEvent.started_at < utc(query.until))
+    if query.kind is not None:
+        conditions.append(AnalyticsEvent.kind == query.kind.value)
+    if query.device_id:
+        conditions.append(AnalyticsEvent.device_id == query.device_id)
+    joined = (select(AnalyticsEvent.id)
+              .join(Camera, Camera.device_id == AnalyticsEvent.device_id).where(*conditions))
+    total = session.scalar(select(func.count()).select_from(joined.subquery())) or 0
+    rows = session.execute(
+        select(*_EVENT_COLUMNS).join(Camera, Camera.device_id == AnalyticsEvent.device_id)
+        .where(*conditions)
+        .order_by(AnalyticsEvent.started_at.desc(), AnalyticsEvent.id.desc())
+        .offset((page - 1) * page_size).limit(page_size))
+    return Page([event_json(r, divisions) for r in rows], total, page, page_size)
+
+
+def event_detail(session: Session, divisions: Divisions | None, scope: Scope,
+                 event_id: int) -> dict[str, Any]:
+    row = session.execute(
+        select(*_EVENT_COLUMNS).join(Camera, Camera.device_id == AnalyticsEvent.device_id)
+        .where(AnalyticsEvent.id == event_id, scope.camera_condition())).first()
+    if row is None:
+        raise NotFound(f"no event {event_id}")
+    return event_json(row, divisions)
+
+
+def event_snapshot(session: Session, scope: Scope, event_id: int) -> bytes:
+    """The event's de-identified picture, if the caller may see its camera."""
+    jpeg = session.scalar(
+        select(AnalyticsEvent.snapshot_jpeg)
+        .join(Camera, Camera.device_id == AnalyticsEvent.device_id)
+        .where(AnalyticsEvent.id == event_id, scope.camera_condition()))
+    if jpeg is None:
+        raise NotFound(f"no picture of event {event_id}")
+    return jpeg
+
+
+# --- time ----------------------------------------------------------------------------
+
+
+def utc(moment: datetime) -> datetime:
+    """Aware UTC. A naive value is taken as UTC: SQLite hands timestamps back naive."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _naive_utc(moment: datetime) -> datetime:
+    return utc(moment).replace(tzinfo=None)
+
+
+def iso(moment: datetime | None) -> str | None:
+    return None if moment is None else utc(moment).isoformat()
+
