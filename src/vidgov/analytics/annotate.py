@@ -2,7 +2,9 @@
 
 Why a video and not only numbers: an operator checks a counting line by watching it count.
 Written with PyAV (H.264 when FFmpeg has it, else MPEG-4 Part 2) at the source's size and rate;
-frames between two detector passes show the last tracked boxes.
+frames between two detector passes show the last tracked boxes. Every frame passes through the
+de-identifier (``redact``, required) before anything is drawn on it: an annotated video leaves
+vidgov, so faces and licence plates in it are blurred like those of event snapshots.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import supervision as sv
 
 from vidgov.analytics.detect import CLASSES
 from vidgov.analytics.detectors.base import Frame
+from vidgov.analytics.events import Redact
 from vidgov.analytics.video import VideoFrame, VideoInfo
 from vidgov.analytics.zones import LineCounter, ZoneCounter
 from vidgov.errors import InvalidInput
@@ -57,8 +60,9 @@ class Annotator:
 
 @contextmanager
 def annotated_video(path: Path, info: VideoInfo, lines: Sequence[LineCounter],
-                    zones: Sequence[ZoneCounter]) -> Iterator[Any]:
-    """A frame hook (see :data:`vidgov.analytics.pipeline.FrameHook`) writing an MP4 to ``path``."""
+                    zones: Sequence[ZoneCounter], *, redact: Redact) -> Iterator[Any]:
+    """A frame hook (see :data:`vidgov.analytics.pipeline.FrameHook`) writing an MP4 to ``path``;
+    each frame is de-identified by ``redact`` first."""
     if not path.parent.is_dir():
         raise InvalidInput(f"cannot write {path}: folder {path.parent} does not exist")
     annotator = Annotator(lines, zones)
@@ -70,7 +74,7 @@ def annotated_video(path: Path, info: VideoInfo, lines: Sequence[LineCounter],
         stream.pix_fmt = "yuv420p"
 
         def write(frame: VideoFrame, tracked: sv.Detections) -> None:
-            picture = annotator.annotate(frame.bgr(), tracked)
+            picture = annotator.annotate(redact(frame.bgr()), tracked)
             picture = picture[:stream.height, :stream.width]
             out = av.VideoFrame.from_ndarray(np.ascontiguousarray(picture), format="bgr24")
             container.mux(stream.encode(out))
