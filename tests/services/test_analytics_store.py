@@ -93,10 +93,11 @@ GATE = [(0, "line", "gate", "person", 5, 2), (1, "line", "gate", "person", 3, 1)
 
 
 def record(engine: Engine, camera_id: str, rows: Sequence[tuple[int, str, str, str, int, int]],
-           events: Sequence[Event] = (), started: datetime = STARTED) -> analytics.RunRecord:
+           events: Sequence[Event] = (), started: datetime = STARTED,
+           now: datetime | None = None) -> analytics.RunRecord:
     with Session(engine) as session, session.begin():
         return analytics.record_run(session, camera_id, started, series(camera_id, rows),
-                                    events)
+                                    events, now)
 
 
 def count_answer(engine: Engine, scope: Scope, **query: Any) -> dict[str, Any]:

@@ -19,6 +19,7 @@ environment and redirects are both switched off: a webhook goes exactly where it
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import json
@@ -31,7 +32,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -77,7 +78,8 @@ class UrllibPoster:
                                                    _NoRedirect())
 
     def post(self, url: str, body: bytes, headers: Mapping[str, str], timeout_s: float) -> int:
-        request = urllib.request.Request(url, data=body, headers=dict(headers), method="POST")
+        url, sent = _credentials_as_header(url, headers)
+        request = urllib.request.Request(url, data=body, headers=sent, method="POST")
         try:
             with self._opener.open(request, timeout=timeout_s) as answer:
                 answer.read(65536)
@@ -86,6 +88,22 @@ class UrllibPoster:
         except urllib.error.HTTPError as exc:  # answered, with a status that is not 2xx
             exc.close()
             return exc.code
+
+
+def _credentials_as_header(url: str, headers: Mapping[str, str]) -> tuple[str, dict[str, str]]:
+    """``http://user:pass@host/x`` → ``http://host/x`` and HTTP Basic: urllib would take the
+    credentials for part of the host name."""
+    parts = urlsplit(url)
+    sent = dict(headers)
+    if parts.username is None:
+        return url, sent
+    pair = f"{unquote(parts.username)}:{unquote(parts.password or '')}".encode()
+    sent["Authorization"] = "Basic " + base64.b64encode(pair).decode()
+    host = parts.hostname or ""
+    netloc = f"[{host}]" if ":" in host else host
+    if parts.port is not None:
+        netloc += f":{parts.port}"
+    return parts._replace(netloc=netloc).geturl(), sent
 
 
 @dataclass(frozen=True)
@@ -125,7 +143,10 @@ def sign(secret: str, body: bytes) -> str:
 
 def safe_url(url: str) -> str:
     """A webhook address fit for logs and lists: no credentials, no query (tokens hide there)."""
-    parts = urlsplit(redact_url(url))
+    try:
+        parts = urlsplit(redact_url(url))
+    except ValueError:
+        return "(an address that cannot be parsed)"
     return parts._replace(query="***" if parts.query else "", fragment="").geturl()
 
 
@@ -246,8 +267,13 @@ def _settle(session_factory: Callable[[], Session], moment: datetime, policy: Re
 
 def _check_url(url: str) -> str:
     url = url.strip()
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(url)
+        usable = parts.scheme in ("http", "https") and bool(parts.hostname)
+        _ = parts.port  # raises on a port that is not a number
+    except ValueError:
+        usable = False
+    if not usable or any(c.isspace() for c in url):
         raise InvalidInput(f"webhook address {safe_url(url)!r} is not an http(s) URL with a host")
     if len(url) > MAX_URL_LENGTH:
         raise InvalidInput(f"webhook address is longer than {MAX_URL_LENGTH} characters")
