@@ -32,7 +32,9 @@ from services.test_analytics_store import (
     record,
 )
 from vidgov.analytics.models import DeliveryStatus, WebhookDelivery
+from vidgov.errors import InvalidInput
 from vidgov.services import webhooks
+from vidgov.services.records import NotFound
 from vidgov.services.webhooks import RetryPolicy, UrllibPoster, deliver_due
 
 T0 = MINUTE0 + timedelta(minutes=5)
@@ -183,14 +185,14 @@ def test_webhooks_are_seen_and_changed_only_inside_their_scope(
     with Session(store) as session, session.begin():
         assert webhooks.list_webhooks(session, guilin) == []
         assert [h["id"] for h in webhooks.list_webhooks(session, region)] == [hook_id]
-        with pytest.raises(webhooks.NotFound):
+        with pytest.raises(NotFound):
             webhooks.update_webhook(session, guilin, hook_id, enabled=False)
         changed = webhooks.update_webhook(session, nanning, hook_id, event_kinds=["stopped"],
                                           enabled=False)
         assert (changed["event_kinds"], changed["enabled"]) == (["stopped"], False)
-        with pytest.raises(webhooks.InvalidInput, match="unknown event kinds"):
+        with pytest.raises(InvalidInput, match="unknown event kinds"):
             webhooks.update_webhook(session, nanning, hook_id, event_kinds=["party"])
-        with pytest.raises(webhooks.InvalidInput, match="not an http"):
+        with pytest.raises(InvalidInput, match="not an http"):
             webhooks.create_webhook(session, nanning, "x", "ftp://127.0.0.1/x", [])
     # A disabled webhook is not sent to, even when a delivery is owed.
     factory = sessionmaker(store, expire_on_commit=False)
