@@ -179,6 +179,11 @@ class Watch(Protocol):
         """Its events so far; call after the last frame (open events are closed then)."""
         ...
 
+    def take_ended(self) -> list[Event]:
+        """Events that have ended since the last call, open ones left open: what a live
+        stream, which has no last frame, stores as it goes."""
+        ...
+
 
 def class_names(tracked: sv.Detections) -> list[str]:
     """Each detection's class name (``data["class_name"]``, which a user model's detector
@@ -339,6 +344,10 @@ class CrowdWatch:
         self._finish()
         return list(self._done)
 
+    def take_ended(self) -> list[Event]:
+        ended, self._done = self._done, []
+        return ended
+
 
 @dataclass
 class _Trail:
@@ -425,6 +434,10 @@ class CongestionWatch:
     def events(self) -> list[Event]:
         self._finish()
         return list(self._done)
+
+    def take_ended(self) -> list[Event]:
+        ended, self._done = self._done, []
+        return ended
 
 
 @dataclass
@@ -515,3 +528,7 @@ class DwellWatch:
         for track_id, stay in list(self._stays.items()):
             self._end(track_id, stay)
         return sorted(self._done, key=lambda e: (e.started_s, e.track_ids))
+
+    def take_ended(self) -> list[Event]:
+        ended, self._done = self._done, []
+        return sorted(ended, key=lambda e: (e.started_s, e.track_ids))

@@ -93,6 +93,19 @@ class Observer(Protocol):
         ...
 
 
+class LiveObserver(Observer, Protocol):
+    """An observer of a stream that never ends: complete minutes are handed out as they pass,
+    and forgotten once stored, so a camera watched for a month holds a minute's state."""
+
+    def rows_for(self, minutes: range) -> list[Row]:
+        """The buckets of ``minutes`` (complete ones: open visits stay open)."""
+        ...
+
+    def forget(self, before_minute: int) -> None:
+        """Drop the buckets of minutes before ``before_minute`` (they have been stored)."""
+        ...
+
+
 def _minute(t_s: float) -> int:
     return int(t_s // 60)
 
@@ -131,10 +144,17 @@ class LineCounter:
         return dict(out)
 
     def rows(self) -> list[Row]:
+        return self.rows_for(range(self._last_minute + 1))
+
+    def rows_for(self, minutes: range) -> list[Row]:
         return [{"kind": "line", "region_id": self.spec.id, "minute": minute, "class_name": name,
                  "in_count": self._counts[minute, name, "in"],
                  "out_count": self._counts[minute, name, "out"]}
-                for minute in range(self._last_minute + 1) for name in CLASSES]
+                for minute in minutes for name in CLASSES]
+
+    def forget(self, before_minute: int) -> None:
+        for key in [k for k in self._counts if k[0] < before_minute]:
+            del self._counts[key]
 
 
 @dataclass
@@ -196,8 +216,11 @@ class ZoneCounter:
     def rows(self) -> list[Row]:
         for track_id, visit in list(self._open.items()):
             self._close(track_id, visit)
+        return self.rows_for(range(_minute(self._last_t) + 1))
+
+    def rows_for(self, minutes: range) -> list[Row]:
         rows = []
-        for minute in range(_minute(self._last_t) + 1):
+        for minute in minutes:
             for name in CLASSES:
                 occupancy = self._occupancy.get((minute, name), [])
                 dwell = self._dwell.get((minute, name), [])
@@ -210,3 +233,10 @@ class ZoneCounter:
                     "dwell_s_mean": float(np.mean(dwell)) if dwell else None,
                     "dwell_s_max": max(dwell) if dwell else None})
         return rows
+
+    def forget(self, before_minute: int) -> None:
+        for table in (self._occupancy, self._entered, self._dwell):
+            for key in [k for k in table if k[0] < before_minute]:
+                del table[key]
+        for minute in [m for m in self._frames if m < before_minute]:
+            del self._frames[minute]

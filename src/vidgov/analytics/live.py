@@ -1,0 +1,103 @@
+"""The pipeline of a stream that never ends: fed batch by batch, flushed minute by minute.
+
+Why a class beside :func:`vidgov.analytics.pipeline.analyse`: a clip is analysed in one call
+and its counters report at the end, but a live camera is watched for months. Its tracker, line
+and zone counters and event watches must outlive any batch (a person crossing a line between
+two batches still counts once), while what is complete — minutes that have passed, events that
+have ended — is handed out to be stored and then forgotten, so memory stays that of a minute.
+It holds no I/O: the worker feeds it decoded frames and stores what :meth:`flush` returns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import polars as pl
+import supervision as sv
+
+from vidgov.analytics.bytetrack import ByteTrack
+from vidgov.analytics.detect import Detector
+from vidgov.analytics.detectors.base import empty_detections
+from vidgov.analytics.events import Event, Redact
+from vidgov.analytics.pipeline import (
+    SERIES_SCHEMA,
+    AnalysisOptions,
+    Counters,
+    build_watches,
+    detect_batch,
+)
+from vidgov.analytics.video import VideoFrame, VideoInfo
+from vidgov.analytics.zones import LiveObserver
+
+
+@dataclass(frozen=True)
+class Flushed:
+    """What a flush hands out: the per-minute rows of complete minutes, and ended events."""
+
+    series: pl.DataFrame
+    events: list[Event]
+
+
+class StreamAnalysis:
+    """Detection, tracking, counting and events over one stream, batch after batch.
+
+    ``offset_s`` is added to every frame's time: the worker sets it so that minute 0 starts
+    on a wall-clock minute, and the stored minutes line up across cameras. ``redact`` is the
+    de-identifier every event snapshot passes through (None: events carry no snapshot).
+    """
+
+    def __init__(self, options: AnalysisOptions, info: VideoInfo, detector: Detector,
+                 *, frame_rate: float, offset_s: float = 0.0,
+                 redact: Redact | None = None) -> None:
+        self.options = options
+        self.info = info
+        self.offset_s = offset_s
+        self._detector = detector
+        self._tracker = ByteTrack(options.tracker, frame_rate=frame_rate)
+        self._counters = Counters.for_options(options)
+        self._observers: list[LiveObserver] = [*self._counters.lines, *self._counters.zones]
+        self._watches = build_watches(options, redact=redact)
+        self._flushed_minute = 0  # minutes before this one have been handed out
+        self._last_t = 0.0
+        self.tracked: sv.Detections = empty_detections()
+        self.analysed = 0
+
+    def feed(self, frames: Sequence[VideoFrame]) -> None:
+        """Analyse ``frames`` (sampled ones, in order) with one detector call."""
+        if not frames:
+            return
+        found = detect_batch(self._detector, frames, self.info, self.options)
+        for frame, detections in zip(frames, found, strict=True):
+            t_s = frame.t_s + self.offset_s
+            self.tracked = self._tracker.update(detections)
+            for observer in self._observers:
+                observer.observe(t_s, self.tracked)
+            for watch in self._watches:
+                watch.observe(t_s, self.tracked, frame.bgr)
+            self._last_t = max(self._last_t, t_s)
+            self.analysed += 1
+
+    def flush(self, *, final: bool = False) -> Flushed:
+        """Rows of the minutes that have passed since the last flush (``final``: the current
+        one too, and open visits closed: the stream has ended)."""
+        current = int(self._last_t // 60)
+        until = current + 1 if final else current
+        minutes = range(self._flushed_minute, until)
+        if final:
+            rows = [r for observer in self._observers for r in observer.rows()
+                    if r["minute"] in minutes]
+        else:
+            rows = [r for observer in self._observers for r in observer.rows_for(minutes)]
+        for observer in self._observers:
+            observer.forget(until)
+        self._flushed_minute = max(self._flushed_minute, until)
+        full = [{**dict.fromkeys(SERIES_SCHEMA), **row, "camera_id": self.options.camera_id}
+                for row in rows]
+        events: list[Event] = []
+        for watch in self._watches:
+            if final:
+                watch.events()  # closes the open ones, which take_ended then hands out
+            events.extend(watch.take_ended())
+        events.sort(key=lambda e: (e.started_s, e.region_id))
+        return Flushed(pl.DataFrame(full, schema=SERIES_SCHEMA), events)
