@@ -94,21 +94,49 @@ def _import(
         target=pipe.run, args=(lambda: _read_all(paths, chunk_bytes, report, pipe),),
         name="catalog-reader", daemon=True)
     reader.start()
+    expected = _expected_frames(paths, chunk_bytes)
     try:
-        batch = pipe.take(last=False)
-        if batch is None:
+        frames = pipe.take(_batch_frames(expected, MAX_STAGED))
+        if not frames:
             return report
         with bulk_session(engine) as session:
             stamp = session.timestamp(now)
             for index in range(MAX_STAGED):
+                batch = pl.concat(frames, how="vertical_relaxed")
                 _upsert(session, f"incoming{index}", batch, stamp, report)
-                batch = pipe.take(last=index == MAX_STAGED - 2)
-                if batch is None:
+                expected -= len(frames)
+                frames = pipe.take(_batch_frames(expected, MAX_STAGED - index - 1))
+                if not frames:
                     break
     finally:
         pipe.close()
         reader.join()
     return report
+
+
+def _expected_frames(paths: Sequence[Path], chunk_bytes: int | None) -> int:
+    """About how many frames the reader will hand over: a CSV's chunks, else one a file."""
+    total = 0
+    for path in paths:
+        try:
+            size = path.stat().st_size
+        except OSError:
+            size = 0  # the reader reports it
+        total += max(1, -(-size // chunk_bytes)) if chunk_bytes else 1
+    return total
+
+
+def _batch_frames(expected: int, slots: int) -> int | None:
+    """How many frames the next batch waits for (None: all that remain).
+
+    A batch needs a staged table and a session has :data:`MAX_STAGED`, so with more chunks
+    than that some batches hold several. Doubling up the first batches, while the reader is
+    the slower half anyway, keeps the last batch (written after reading ends, so on the
+    critical path) a single chunk instead of every chunk left when the tables run out.
+    """
+    if slots <= 1:
+        return None
+    return max(1, -(-expected // slots))
 
 
 class _Pipe:
@@ -139,11 +167,12 @@ class _Pipe:
             except queue.Full:
                 continue
 
-    def take(self, last: bool) -> pl.DataFrame | None:
-        """The frames read since the last take (with ``last``, all that remain) or None."""
+    def take(self, at_least: int | None) -> list[pl.DataFrame]:
+        """At least ``at_least`` frames (None: all that remain), and any more already
+        waiting; fewer only when reading has ended, none when nothing is left."""
         frames: list[pl.DataFrame] = []
         while not self._closed.is_set():
-            if frames and not last and self._queue.empty():
+            if at_least is not None and len(frames) >= at_least and self._queue.empty():
                 break
             item = self._queue.get()
             if isinstance(item, BaseException):
@@ -152,7 +181,7 @@ class _Pipe:
                 self._closed.set()
             else:
                 frames.append(item)
-        return pl.concat(frames, how="vertical_relaxed") if frames else None
+        return frames
 
     def close(self) -> None:
         self._closed.set()

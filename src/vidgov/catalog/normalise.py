@@ -122,7 +122,9 @@ def normalise(table: SourceTable) -> pl.DataFrame:
     used = [f"c{p}" for p in (*table.fields.values(), *table.unknown)]
     frame = nfkc(table.frame, used)
     present = [f for f in FIELDS if f.name in table.fields]
-    cleaned = frame.select(
+    # Lazy, so the trimmed text each rule uses twice (test, then keep) is computed once:
+    # the eager engine does not eliminate common subexpressions (40% of the time here).
+    cleaned = frame.lazy().select(
         pl.col(LINE),
         *(
             (clean_code if f.kind is Kind.CODE else clean_text)(
@@ -130,7 +132,7 @@ def normalise(table: SourceTable) -> pl.DataFrame:
             for f in present
         ),
         *(clean_text(pl.col(f"c{p}")).alias(f"__extra_{p}") for p in table.unknown),
-    )
+    ).collect()
     typed = cleaned.with_columns(
         _fast_parse(f.name, f.kind).alias(f.name) for f in present if f.kind in _PARSED)
     for f in present:
