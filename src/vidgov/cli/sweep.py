@@ -13,6 +13,9 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy import Engine
 
+from vidgov.analytics.deid import load_deidentifier
+from vidgov.analytics.detect import Detector, build_detector, detector_config
+from vidgov.analytics.pipeline import TRACKING_SCORE_THRESHOLD
 from vidgov.cli.context import state
 from vidgov.cli.output import frame_table, print_json, stderr, stdout
 from vidgov.cli.report import RATE_HEADERS
@@ -23,7 +26,9 @@ from vidgov.probing.results import ProbeTimeouts
 from vidgov.probing.schedule import Schedule, run_worker
 from vidgov.probing.sweep import Prober
 from vidgov.services.health import rates
+from vidgov.services.live_analytics import LiveAnalytics
 from vidgov.services.sweeps import SweepReport, make_prober, picture_diagnoser, sweep
+from vidgov.services.webhooks import deliver_until
 
 #: The OSD clock is read on every Nth camera: OCR costs ~60 ms, a third of a playable probe's
 #: CPU at every 10th. A worker sweeping every 10 minutes still reads each clock ~1.4 times a
@@ -112,8 +117,18 @@ def worker_command(
         min=0, help="Read the OSD clock on every Nth camera; 0 never.")] = OSD_EVERY,
     processes: Annotated[int, typer.Option(
         min=1, help="Prober processes (one core each).")] = 1,
+    analytics: Annotated[bool, typer.Option(
+        help="Also run the analytics subscriptions on their cameras' live streams (counts, "
+        "events, a picture diagnosis from the same decode) and deliver events to webhooks.")]
+    = True,
+    public_url: Annotated[str, typer.Option(
+        help="The service's address as subscribers reach it, for the snapshot links in "
+        "webhook payloads, e.g. https://vidgov.example.gov.cn.")] = "",
 ) -> None:
-    """巡检服务 Run sweeps on a schedule until stopped (SIGTERM/Ctrl-C); survives restarts."""
+    """巡检服务 Run sweeps on a schedule until stopped (SIGTERM/Ctrl-C); survives restarts.
+
+    With --analytics (the default) it also runs every enabled analytics subscription on its
+    camera's live stream and delivers their events to webhooks, with retries."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     engine = state(ctx).engine()
     schedules = [Schedule(tuple(s.split()), timedelta(minutes=every)) for s in scope or [""]]
@@ -121,5 +136,26 @@ def worker_command(
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     options = ProbeOptions(diagnose=picture_diagnoser(clock_every=osd_every))
-    run_worker(engine, schedules, make_prober(options, concurrency, processes=processes), stop,
-               after_sweep=lambda at: update_orders(engine, at))
+    helpers = [threading.Thread(target=LiveAnalytics(
+                   engine, detector=_tracking_detector,
+                   diagnose=picture_diagnoser(clock_every=osd_every),
+                   redact=load_deidentifier).run,
+                   args=(stop,), name="vidgov-live-analytics"),
+               threading.Thread(target=deliver_until, args=(engine, stop),
+                                kwargs={"base_url": public_url}, name="vidgov-webhooks")
+               ] if analytics else []
+    for helper in helpers:
+        helper.start()
+    try:
+        run_worker(engine, schedules, make_prober(options, concurrency, processes=processes),
+                   stop, after_sweep=lambda at: update_orders(engine, at))
+    finally:
+        stop.set()
+        for helper in helpers:
+            helper.join()
+
+
+def _tracking_detector() -> Detector:
+    """The configured detector, at the score threshold that feeds the tracker."""
+    config = detector_config(None)
+    return build_detector(config.model_copy(update={"score_threshold": TRACKING_SCORE_THRESHOLD}))

@@ -127,15 +127,25 @@ def analysis_options(row: AnalyticsSubscription) -> AnalysisOptions:
 
 
 def enabled_subscriptions(engine: Engine, options_for: OptionsFor) -> list[Subscription]:
-    """Every enabled subscription whose camera has a stream address."""
+    """Every enabled subscription whose camera has a stream address; one that cannot be run
+    (thresholds its scenario does not know) is logged and left out, never the others."""
     with Session(engine) as session:
         rows = session.execute(
             select(AnalyticsSubscription, Camera.stream_url)
             .join(Camera, Camera.device_id == AnalyticsSubscription.device_id)
             .where(AnalyticsSubscription.enabled.is_(True), Camera.stream_url.is_not(None))
             .order_by(AnalyticsSubscription.id)).all()
-        return [Subscription(row.id, row.device_id, url, options_for(row), row.sample_rate_fps)
-                for row, url in rows if url]
+        found = []
+        for row, url in rows:
+            try:
+                options = options_for(row)
+            except InvalidInput as exc:
+                log.error("analytics subscription %s left out: %s", row.id, exc)
+                continue
+            if url:
+                found.append(Subscription(row.id, row.device_id, url, options,
+                                          row.sample_rate_fps))
+        return found
 
 
 class _Queue:
@@ -370,7 +380,10 @@ class LiveAnalytics:
         last minutes stored)."""
         try:
             while not stop.is_set():
-                self.refresh()
+                try:
+                    self.refresh()
+                except VidgovError as exc:  # no model installed, store away: say, and retry
+                    log.error("live analytics cannot start: %s", exc)
                 stop.wait(self.settings.refresh_s)
         finally:
             self.close()

@@ -25,6 +25,7 @@ import hmac
 import json
 import logging
 import secrets
+import threading
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping, Sequence
@@ -34,7 +35,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 from urllib.parse import unquote, urlsplit
 
-from sqlalchemy import select, update
+from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
 from vidgov.analytics.events import EventKind
@@ -376,3 +377,22 @@ def list_deliveries(session: Session, account: Account, webhook_id: int,
              "next_attempt_at": iso(d.next_attempt_at), "last_status": d.last_status,
              "last_error": d.last_error, "delivered_at": iso(d.delivered_at),
              "created_at": iso(d.created_at)} for d in session.scalars(statement)]
+
+
+def deliver_until(engine: Engine, stop: threading.Event, *, every_s: float = 5.0,
+                  client: Poster | None = None, base_url: str = "") -> None:
+    """The worker's delivery loop: send what is due every ``every_s`` seconds until ``stop``.
+
+    A failing round (the store away for a moment) is logged and tried again next round: the
+    outbox keeps every delivery, so nothing is lost while the loop waits.
+    """
+    poster = client or UrllibPoster()
+    while not stop.is_set():
+        try:
+            report = deliver_due(lambda: Session(engine), datetime.now(UTC), poster,
+                                 base_url=base_url)
+            if report != DeliveryReport():
+                log.info("webhook deliveries: %s", report)
+        except Exception:
+            log.exception("webhook delivery round failed; retrying in %.0f s", every_s)
+        stop.wait(every_s)
