@@ -66,3 +66,41 @@ class BrightBlobDetector:
             boxes = [(x, y, x + w, y + h) for x, y, w, h, area in stats[1:count] if area > 4]
             out.append(detections(boxes))
         return out
+
+
+def write_brightness_model(path: Path, box_cxcywh: tuple[float, float, float, float],
+                           gain: float, side: int = 64) -> Path:
+    """A real (tiny) one-class YOLO-layout ONNX model, standing in for a user's own: one
+    candidate box, fixed, whose score is ``gain`` × the picture's mean brightness (0–1).
+
+    Output ``[1, 5, 1]`` (cx, cy, w, h in input pixels, then the score), so a clip where a
+    bright patch appears makes the "object" appear: enough to test the plug-in slot without
+    pretending to detect anything real.
+    """
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    base = np.array([*box_cxcywh, 0.0], np.float32).reshape(1, 5, 1)
+    mask = np.array([0, 0, 0, 0, 1], np.float32).reshape(1, 5, 1)
+    nodes = [
+        helper.make_node("ReduceMean", ["images"], ["mean"], keepdims=0),
+        helper.make_node("Mul", ["mean", "gain"], ["score"]),
+        helper.make_node("Mul", ["score", "mask"], ["scores"]),
+        helper.make_node("Add", ["scores", "base"], ["output0"]),
+    ]
+    graph = helper.make_graph(
+        nodes, "brightness", [helper.make_tensor_value_info("images", TensorProto.FLOAT,
+                                                            [1, 3, side, side])],
+        [helper.make_tensor_value_info("output0", TensorProto.FLOAT, [1, 5, 1])],
+        [numpy_helper.from_array(np.array(gain, np.float32), "gain"),
+         numpy_helper.from_array(mask, "mask"), numpy_helper.from_array(base, "base")])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 8
+    onnx.save(model, path)
+    return path
+
+
+def pile_appears(index: int, picture: np.ndarray) -> None:
+    """From frame 20 on, a white square covering a quarter of a 240×240 picture."""
+    if index >= 20:
+        picture[60:180, 60:180] = 255

@@ -16,19 +16,22 @@ import numpy as np
 import polars as pl
 import pytest
 
+from vidgov.analytics.custom import UserModelConfig, UserModelDetector
 from vidgov.analytics.detect import NanoDet, NanoDetConfig
+from vidgov.analytics.events import EventKind, PresenceConfig
 from vidgov.analytics.pipeline import (
     SERIES_SCHEMA,
     TRACKING_SCORE_THRESHOLD,
     AnalysisOptions,
     AnalysisResult,
+    Scenario,
     analyse,
 )
 from vidgov.analytics.video import open_video
 from vidgov.analytics.zones import LineSpec, ZoneSpec
 from vidgov.errors import InvalidInput
 
-from .builders import BrightBlobDetector, write_clip
+from .builders import BrightBlobDetector, pile_appears, write_brightness_model, write_clip
 
 LABELS = json.loads((Path(__file__).parent / "data" / "vtest_line.json").read_text("utf-8"))
 
@@ -66,6 +69,62 @@ def test_synthetic_walkers_are_counted_in_source_pixels(synthetic_clip: Path,
     assert sum(detector.calls) == result.analysed_frames
     assert result.lines == {"mid": {"person": {"in": 1, "out": 1}}}
     assert result.duration_s == pytest.approx(60 / 25)
+
+
+def test_synthetic_walkers_become_records_with_their_crossings(synthetic_clip: Path) -> None:
+    options = AnalysisOptions(camera_id="cam", lines=(LineSpec("mid", (640, 710), (640, 10)),),
+                              every=2)
+    with open_video(str(synthetic_clip)) as (info, frames):
+        result = analyse(frames, info, BrightBlobDetector(), options)
+    assert result.events == []
+    people = [r for r in result.records if r["ObjectType"] == "Person"]
+    assert len(people) == 2
+    crossings = sorted(c["Direction"] for r in people
+                       for c in r["Attributes"]["LineCrossings"])
+    assert crossings == ["in", "out"]
+    for record in people:                       # 40×80 boxes, in 1280×720 source pixels
+        assert record["RightBtmX"] - record["LeftTopX"] == pytest.approx(40, abs=3)
+        assert record["RightBtmY"] - record["LeftTopY"] == pytest.approx(80, abs=3)
+    assert result.to_json()["records"] == result.records
+
+
+ZONE = ZoneSpec("z", ((0, 0), (100, 0), (100, 100), (0, 100)))
+
+
+@pytest.mark.parametrize(("options", "message"), [
+    ({"scenario": Scenario.CROWD}, "scenario crowd watches zones: give at least one --zone"),
+    ({"scenario": Scenario.STOPPED}, "scenario stopped watches zones"),
+    ({"scenario": Scenario.CUSTOM, "zones": (ZONE,),
+      "lines": (LineSpec("l", (0, 0), (5, 5)),)}, "scenario custom watches zones only"),
+])
+def test_scenario_options_are_checked(options: dict[str, Any], message: str) -> None:
+    with pytest.raises(InvalidInput, match=message):
+        AnalysisOptions(**options)
+
+
+def test_custom_scenario_runs_a_users_model_and_reports_presence(tmp_path: Path) -> None:
+    """The plug-in slot end to end with a real ONNX model of the user's layout and labels: a
+    'garbage_pile' that appears at 2 s and stays is one presence event after 2 s more."""
+    model = write_brightness_model(tmp_path / "pile.onnx", (32, 32, 32, 32), gain=3.0)
+    clip = write_clip(tmp_path / "pile.mp4", 60, (240, 240), 10, pile_appears)
+    detector = UserModelDetector(UserModelConfig(model_path=model, class_names=("garbage_pile",),
+                                                 score_threshold=0.2))
+    options = AnalysisOptions(camera_id="lane", scenario=Scenario.CUSTOM,
+                              zones=(ZoneSpec("kerb", ((40, 40), (200, 40), (200, 200),
+                                                       (40, 200))),),
+                              presence=PresenceConfig(seconds=2))
+    with open_video(str(clip)) as (info, frames):
+        result = analyse(frames, info, detector, options)
+    (event,) = result.events
+    assert event.kind == EventKind.PRESENCE
+    assert event.class_names == ("garbage_pile",)
+    assert 2.0 <= event.started_s <= 2.2          # tracks are confirmed on their 2nd frame
+    assert event.ended_s == pytest.approx(5.9)
+    assert result.series.height == 0             # the six-class counters do not run
+    (pile,) = [r for r in result.records if r["ObjectType"] == "Object"]
+    assert pile["ClassName"] == "garbage_pile"
+    assert (pile["LeftTopX"], pile["LeftTopY"], pile["RightBtmX"], pile["RightBtmY"]) == (
+        60, 60, 180, 180)
 
 
 def test_missing_and_broken_videos_are_clear_errors(tmp_path: Path) -> None:
