@@ -10,25 +10,62 @@ It holds no I/O: the worker feeds it decoded frames and stores what :meth:`flush
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import polars as pl
 import supervision as sv
+from pydantic import BaseModel, ValidationError
 
 from vidgov.analytics.bytetrack import ByteTrack
 from vidgov.analytics.detect import Detector
 from vidgov.analytics.detectors.base import empty_detections
-from vidgov.analytics.events import Event, Redact
+from vidgov.analytics.events import (
+    CongestionConfig,
+    CrowdConfig,
+    Event,
+    PresenceConfig,
+    Redact,
+    StoppedConfig,
+)
 from vidgov.analytics.pipeline import (
     SERIES_SCHEMA,
     AnalysisOptions,
     Counters,
+    Scenario,
     build_watches,
     detect_batch,
 )
 from vidgov.analytics.video import VideoFrame, VideoInfo
 from vidgov.analytics.zones import LiveObserver
+from vidgov.errors import InvalidInput
+
+#: Each scenario's event configuration: a subscription's thresholds are its fields, by the
+#: name of the :class:`AnalysisOptions` field it fills.
+_CONFIGS: dict[Scenario, tuple[str, type[BaseModel]]] = {
+    Scenario.CROWD: ("crowd", CrowdConfig), Scenario.CONGESTION: ("congestion", CongestionConfig),
+    Scenario.STOPPED: ("stopped", StoppedConfig), Scenario.CUSTOM: ("presence", PresenceConfig)}
+
+
+def event_configs(scenario: Scenario, thresholds: Mapping[str, float]) -> dict[str, Any]:
+    """``thresholds`` (flat names and numbers, as stored with a subscription) as the scenario's
+    event configuration, keyed for :class:`AnalysisOptions`; an unknown name or a value out of
+    range is an :class:`InvalidInput` naming it. ``count`` takes none."""
+    if scenario not in _CONFIGS:
+        if thresholds:
+            raise InvalidInput(f"scenario {scenario} takes no thresholds, got "
+                               f"{', '.join(sorted(thresholds))}")
+        return {}
+    name, model = _CONFIGS[scenario]
+    try:
+        return {name: model.model_validate(dict(thresholds), strict=False)}
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(map(str, first["loc"]))
+        known = ", ".join(model.model_fields)
+        raise InvalidInput(f"threshold {where} of scenario {scenario}: {first['msg']} "
+                           f"(its thresholds: {known})") from None
 
 
 @dataclass(frozen=True)

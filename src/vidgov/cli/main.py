@@ -17,6 +17,7 @@ from vidgov.cli import orders as orders_cli
 from vidgov.cli import report as report_cli
 from vidgov.cli import serve as serve_cli
 from vidgov.cli import sim as sim_cli
+from vidgov.cli import subscriptions as subscriptions_cli
 from vidgov.cli import sweep as sweep_cli
 from vidgov.cli import users as users_cli
 from vidgov.cli.context import State
@@ -36,6 +37,8 @@ app.add_typer(orders_cli.app, name="orders")
 app.add_typer(sim_cli.app, name="sim")
 app.add_typer(users_cli.app, name="users")
 app.add_typer(analyse_cli.app, name="analyse")
+app.add_typer(subscriptions_cli.app, name="subscriptions")
+app.add_typer(subscriptions_cli.events_app, name="events")
 app.command("audit")(audit_cli.audit_command)
 app.command("demo")(demo_cli.demo_command)
 app.command("deid")(deid_cli.deid_command)

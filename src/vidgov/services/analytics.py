@@ -30,6 +30,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from vidgov.analytics.events import Event, EventKind
+from vidgov.analytics.live import event_configs
 from vidgov.analytics.models import (
     AnalyticsEvent,
     AnalyticsSubscription,
@@ -38,6 +39,7 @@ from vidgov.analytics.models import (
     Webhook,
     WebhookDelivery,
 )
+from vidgov.analytics.pipeline import Scenario
 from vidgov.catalog.models import Camera
 from vidgov.catalog.query import EMPTY, UNKNOWN
 from vidgov.domain.divisions import Divisions
@@ -105,6 +107,7 @@ class SubscriptionSpec:
                                f"{MAX_SAMPLE_RATE_FPS:g} frames per second, got {rate}")
         _check_regions(self.scenario, self.lines, self.zones)
         _check_thresholds(self.thresholds)
+        event_configs(Scenario(self.scenario), self.thresholds)  # names and ranges it knows
 
 
 def _check_regions(scenario: str, lines: Sequence[Line], zones: Sequence[Zone]) -> None:

@@ -25,22 +25,14 @@ from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ValidationError
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from vidgov.analytics.detect import Detector
-from vidgov.analytics.events import (
-    CongestionConfig,
-    CrowdConfig,
-    PresenceConfig,
-    Redact,
-    StoppedConfig,
-)
-from vidgov.analytics.live import Flushed, StreamAnalysis
+from vidgov.analytics.events import Redact
+from vidgov.analytics.live import Flushed, StreamAnalysis, event_configs
 from vidgov.analytics.models import AnalyticsSubscription
 from vidgov.analytics.pipeline import AnalysisOptions, Scenario
 from vidgov.analytics.video import VideoFrame, VideoInfo, open_video
@@ -99,26 +91,15 @@ class CameraStats:
 
 OptionsFor = Callable[[AnalyticsSubscription], AnalysisOptions]
 
-#: Each scenario's event configuration: a subscription's thresholds are its fields.
-_CONFIGS: dict[Scenario, tuple[str, type[BaseModel]]] = {
-    Scenario.CROWD: ("crowd", CrowdConfig), Scenario.CONGESTION: ("congestion", CongestionConfig),
-    Scenario.STOPPED: ("stopped", StoppedConfig), Scenario.CUSTOM: ("presence", PresenceConfig)}
-
-
 def analysis_options(row: AnalyticsSubscription) -> AnalysisOptions:
     """A stored subscription as pipeline options: its thresholds are the fields of its
     scenario's event configuration (e.g. crowd: ``people``, ``seconds``); the frames the worker
     feeds are already sampled, so every one is analysed."""
     scenario = Scenario(row.scenario)
-    configs: dict[str, Any] = {}
-    if scenario in _CONFIGS:
-        name, model = _CONFIGS[scenario]
-        try:
-            configs[name] = model.model_validate(dict(row.thresholds), strict=False)
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            raise InvalidInput(f"subscription {row.id}: threshold "
-                               f"{'.'.join(map(str, first['loc']))}: {first['msg']}") from None
+    try:
+        configs = event_configs(scenario, row.thresholds)
+    except InvalidInput as exc:
+        raise InvalidInput(f"subscription {row.id}: {exc}") from None
     return AnalysisOptions(
         camera_id=row.device_id, scenario=scenario,
         lines=tuple(LineSpec(v["id"], tuple(v["start"]), tuple(v["end"])) for v in row.lines),
