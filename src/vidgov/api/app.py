@@ -17,7 +17,7 @@ from fastapi.routing import APIRoute
 from vidgov.api.deps import Public, Requires, Services
 from vidgov.api.metrics import AccessLog, Metrics, MetricsMiddleware
 from vidgov.api.problems import install_problem_handlers
-from vidgov.api.routers import admin, audit, auth, cameras, cockpit, orders
+from vidgov.api.routers import admin, analytics, audit, auth, cameras, cockpit, orders
 from vidgov.domain.divisions import load_divisions
 from vidgov.domain.geo import load_boundaries
 from vidgov.errors import ConfigurationError
@@ -54,7 +54,7 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.services = services
     install_problem_handlers(app)
-    for module in (auth, cockpit, cameras, audit, orders, admin):
+    for module in (auth, cockpit, cameras, audit, orders, admin, analytics):
         app.include_router(module.router)
 
     @app.get("/metrics", include_in_schema=False)

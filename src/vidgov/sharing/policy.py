@@ -41,6 +41,9 @@ class Action(StrEnum):
     ORDER_CLOSE = "order.close"
     SWEEP_READ = "sweep.read"
     USER_READ = "user.read"
+    ANALYTICS_READ = "analytics.read"
+    SUBSCRIPTION_MANAGE = "subscription.manage"
+    WEBHOOK_MANAGE = "webhook.manage"
 
 
 _A = Action
@@ -50,14 +53,16 @@ _READ_ALL = frozenset({_A.COCKPIT_READ, _A.CAMERA_READ, _A.CAMERA_EXPORT, _A.SNA
 #: The whole permission model. docs/api.md shows it as a table; a test keeps the two equal.
 ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
     Role.ADMIN: frozenset(Action),
-    Role.OPERATOR: _READ_ALL | {_A.ORDER_CLOSE},
+    Role.OPERATOR: _READ_ALL | {_A.ORDER_CLOSE, _A.ANALYTICS_READ, _A.SUBSCRIPTION_MANAGE,
+                                _A.WEBHOOK_MANAGE},
     Role.MAINTENANCE_UNIT: frozenset({_A.COCKPIT_READ, _A.CAMERA_READ, _A.CAMERA_EXPORT,
                                       _A.SNAPSHOT_READ, _A.FINDING_READ, _A.ORDER_READ,
                                       _A.ORDER_CLOSE}),
     Role.DEPARTMENT_USER: frozenset({_A.COCKPIT_READ, _A.CAMERA_READ, _A.CAMERA_EXPORT,
-                                     _A.SNAPSHOT_READ}),
-    Role.AUDITOR: _READ_ALL | {_A.USER_READ},
-    Role.VIEWER: frozenset({_A.COCKPIT_READ}),
+                                     _A.SNAPSHOT_READ, _A.ANALYTICS_READ,
+                                     _A.SUBSCRIPTION_MANAGE, _A.WEBHOOK_MANAGE}),
+    Role.AUDITOR: _READ_ALL | {_A.USER_READ, _A.ANALYTICS_READ},
+    Role.VIEWER: frozenset({_A.COCKPIT_READ, _A.ANALYTICS_READ}),
 }
 
 
