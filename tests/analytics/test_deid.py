@@ -131,7 +131,7 @@ def test_every_labelled_face_is_found_and_blurred(deidentifier: Deidentifier,
     for index, boxes in labels(label_file, "faces").items():
         result = deidentifier.deidentify([frames[index]])[0]
         for box in boxes:
-            assert best_iou(box, result.faces_xyxy) >= 0.3, (clip, index, box)
+            assert best_iou(box, result.found.faces_xyxy) >= 0.3, (clip, index, box)
             before = laplacian_variance(frames[index], box)
             after = laplacian_variance(result.picture, box)
             assert after < BLURRED * before, (clip, index, box, before, after)
@@ -149,15 +149,15 @@ def test_video_round_trip_blurs_every_labelled_face(vidgov: Invoke, deidentifier
     assert document["frames_with_faces"] == 120  # one man, in view throughout
     assert document["plates"] == 0  # no plate in view: nothing else is smudged
     written = decode_bgr(tmp_path / "blurred.mp4")
-    assert len(written) == len(source)
+    held = list(deidentifier.deidentify_video(source))  # what the command blurred
+    assert len(written) == len(held) == len(source)
     assert written[0].shape == source[0].shape == (144, 176, 3)
     for index, boxes in labels("carphone_faces.json", "faces").items():
         for box in boxes:
             assert laplacian_variance(written[index], box) < \
                 BLURRED * laplacian_variance(source[index], box), (index, box)
-        # away from the blurred head the picture is the source's, up to re-encoding
-        regions = deidentifier.deidentify([source[index]])[0].blurred_xyxy
-        keep = outside(regions, (144, 176))
+        # away from the blurred heads the picture is the source's, up to re-encoding
+        keep = outside(held[index].blurred_xyxy, (144, 176))
         difference = np.abs(written[index].astype(np.int16) - source[index].astype(np.int16))
         assert difference[keep].mean() < 4, index
 
@@ -177,11 +177,12 @@ def test_chinese_plate_is_found_and_blurred(vidgov: Invoke, deidentifier: Deiden
     assert laplacian_variance(blurred, box) < BLURRED * laplacian_variance(original, box)
 
     result = deidentifier.deidentify([original])[0]
-    assert best_iou(box, result.plates_xyxy) >= 0.5
+    assert best_iou(box, result.found.plates_xyxy) >= 0.5
     # corners land near the painted ones (each within a fifth of the plate's width)
     x1, y1, x2, y2 = box
     painted = np.array([[x1, y1], [x2, y1], [x2, y2], [x1, y2]], dtype=np.float32)
-    distances = np.linalg.norm(result.plate_corners[0][:, None] - painted[None], axis=2)
+    corners = result.found.plate_corners[0]
+    distances = np.linalg.norm(corners[:, None] - painted[None], axis=2)
     assert distances.min(axis=1).max() < 0.2 * width
     # the PNG equals the API's picture, and outside the blurred box it is the input, exactly
     assert np.array_equal(blurred, result.picture)
@@ -205,10 +206,43 @@ def test_batches_find_what_single_pictures_find(deidentifier: Deidentifier,
     together = deidentifier.deidentify(pictures)
     for picture, batched in zip(pictures, together, strict=True):
         alone = deidentifier.deidentify([picture])[0]
-        np.testing.assert_allclose(batched.plates_xyxy, alone.plates_xyxy, atol=0.05)
-        np.testing.assert_allclose(batched.faces_xyxy, alone.faces_xyxy, atol=0.05)
+        np.testing.assert_allclose(batched.found.plates_xyxy, alone.found.plates_xyxy,
+                                   atol=0.05)
+        np.testing.assert_allclose(batched.found.faces_xyxy, alone.found.faces_xyxy, atol=0.05)
         assert np.array_equal(batched.blurred_xyxy, alone.blurred_xyxy)
-    assert [len(r.plates_xyxy) for r in together] == [0, 1, 1, 1]  # upside down still counts
+    # a plate upside down is still found
+    assert [len(r.found.plates_xyxy) for r in together] == [0, 1, 1, 1]
+
+
+def test_video_hold_hides_a_face_the_detector_misses(clips: dict[str, list[np.ndarray]]
+                                                     ) -> None:
+    frames = clips["bikes.mp4"][36:52]
+    held = list(load_deidentifier(DeidConfig(hold_frames=2, batch=3))
+                .deidentify_video(iter(frames)))
+    assert len(held) == len(frames)
+    for index, boxes in labels("bikes_labels.json", "faces_at_edge").items():
+        result = held[index - 36]
+        for box in boxes:
+            assert laplacian_variance(result.picture, box) < \
+                BLURRED * laplacian_variance(frames[index - 36], box), (index, box)
+    for source, result in zip(frames, held, strict=True):  # in order, nothing else touched
+        keep = outside(result.blurred_xyxy, source.shape[:2])
+        assert np.array_equal(result.picture[keep], source[keep])
+
+
+@pytest.mark.parametrize(("hold", "blurred_frames"), [(0, [0, 4]), (1, [0, 1, 3, 4]),
+                                                      (2, [0, 1, 2, 3, 4])])
+def test_video_hold_reaches_exactly_hold_frames(clips: dict[str, list[np.ndarray]],
+                                                hold: int, blurred_frames: list[int]) -> None:
+    face = clips["carphone_pristine.mp4"][0]
+    noise = np.random.default_rng(2).integers(0, 256, face.shape, dtype=np.uint8)
+    frames = [face, noise, noise, noise, face]
+    results = list(load_deidentifier(DeidConfig(hold_frames=hold, batch=2))
+                   .deidentify_video(frames))
+    changed = [i for i, (f, r) in enumerate(zip(frames, results, strict=True))
+               if not np.array_equal(f, r.picture)]
+    assert changed == blurred_frames
+    assert [len(r.found.faces_xyxy) for r in results] == [1, 0, 0, 0, 1]
 
 
 def test_call_returns_a_copy_and_refuses_non_pictures(deidentifier: Deidentifier,

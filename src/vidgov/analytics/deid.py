@@ -17,7 +17,8 @@ gone, and the region still reads as "a face was here".
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from math import ceil
@@ -84,24 +85,38 @@ class DeidConfig(BaseModel):
         "this fraction of its size.")
     cells: int = Field(
         6, ge=1, le=64, description="Samples kept along a blurred region's long side.")
+    hold_frames: int = Field(
+        2, ge=0, le=25, description="In a video, a frame also blurs the regions found in this "
+        "many frames before and after it: a face the detector misses for a frame or two "
+        "(turning, half out of the picture) stays hidden.")
+    batch: int = Field(8, ge=1, le=64, description="Video frames per detector pass.")
     threads: int = Field(0, ge=0, description="onnxruntime CPU threads; 0 lets it choose.")
 
 
 @dataclass(frozen=True, slots=True)
-class Deidentified:
-    """One picture after de-identification, with what was found in it (picture pixels).
+class Found:
+    """What the detectors found in one picture, in that picture's pixels.
 
     ``faces_xyxy`` (N, 4) and ``plates_xyxy`` (M, 4) are the detectors' boxes,
     ``plate_corners`` (M, 4, 2) the plates' corners (x, y) as the model gives them,
-    ``blurred_xyxy`` (N + M, 4) the integer regions actually blurred (margins added, clipped).
+    ``regions_xyxy`` (N + M, 4) the integer regions to blur (margins added, clipped).
     """
 
-    picture: Frame
     faces_xyxy: FloatArray
     face_scores: FloatArray
     plates_xyxy: FloatArray
     plate_corners: FloatArray
     plate_scores: FloatArray
+    regions_xyxy: IntArray
+
+
+@dataclass(frozen=True, slots=True)
+class Deidentified:
+    """One picture after de-identification: the blurred copy, what was found in it, and the
+    regions actually blurred (for a video frame, also those held from its neighbours)."""
+
+    picture: Frame
+    found: Found
     blurred_xyxy: IntArray
 
 
@@ -227,20 +242,59 @@ class Deidentifier:
 
     def deidentify(self, pictures: Sequence[Frame]) -> list[Deidentified]:
         """Each picture blurred, with what was found; pictures of one size share a plate pass."""
+        found = self.find(pictures)
+        return [Deidentified(blur_regions(p, f.regions_xyxy, self.config.cells), f,
+                             f.regions_xyxy) for p, f in zip(pictures, found, strict=True)]
+
+    def deidentify_video(self, frames: Iterable[Frame]) -> Iterator[Deidentified]:
+        """Frames of one video, blurred and yielded in order, ``hold_frames`` behind the input.
+
+        Each frame's blurred regions are its own and those found in the ``hold_frames`` frames
+        before and after it; frames are detected ``batch`` at a time. Held regions do not follow
+        motion: a face missed between two detections is covered by their boxes, which the
+        margins widen.
+        """
+        hold = self.config.hold_frames
+        pending: deque[tuple[Frame, Found]] = deque()
+        past: deque[IntArray] = deque(maxlen=hold)
+
+        def emit() -> Deidentified:
+            picture, found = pending.popleft()
+            window = [*past, found.regions_xyxy, *(f.regions_xyxy for _, f in
+                                                   list(pending)[:hold])]
+            regions = np.concatenate(window)
+            past.append(found.regions_xyxy)  # maxlen 0 when nothing is held
+            return Deidentified(blur_regions(picture, regions, self.config.cells), found,
+                                regions)
+
+        batch: list[Frame] = []
+        for frame in frames:
+            batch.append(frame)
+            if len(batch) < self.config.batch:
+                continue
+            pending.extend(zip(batch, self.find(batch), strict=True))
+            batch = []
+            while len(pending) > hold:
+                yield emit()
+        if batch:
+            pending.extend(zip(batch, self.find(batch), strict=True))
+        while pending:
+            yield emit()
+
+    def find(self, pictures: Sequence[Frame]) -> list[Found]:
+        """Faces and plates in each picture, and the regions that hide them."""
         checked = [_check_picture(p) for p in pictures]
         plates = self._detect_plates(checked)
-        results = []
+        found = []
         for picture, (plate_xyxy, corners, plate_scores) in zip(checked, plates, strict=True):
             face_xyxy, face_scores = self._detect_faces(picture)
             hw = (picture.shape[0], picture.shape[1])
             regions = np.concatenate([
                 expand_boxes(face_xyxy, self.config.face_margin, hw, top_factor=2.0),
                 expand_boxes(plate_xyxy, self.config.plate_margin, hw)])
-            results.append(Deidentified(
-                picture=blur_regions(picture, regions, self.config.cells),
-                faces_xyxy=face_xyxy, face_scores=face_scores, plates_xyxy=plate_xyxy,
-                plate_corners=corners, plate_scores=plate_scores, blurred_xyxy=regions))
-        return results
+            found.append(Found(face_xyxy, face_scores, plate_xyxy, corners, plate_scores,
+                               regions))
+        return found
 
     def _resized(self, picture: Frame) -> tuple[Frame, float]:
         scale = detect_scale((picture.shape[0], picture.shape[1]),

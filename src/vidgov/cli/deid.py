@@ -30,7 +30,6 @@ from vidgov.errors import InvalidInput
 
 PICTURE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
 VIDEO_OUT_SUFFIXES = (".mp4",)
-BATCH = 8  # frames per detector pass: same-size frames share one plate-detector run
 
 
 @dataclass
@@ -46,11 +45,12 @@ class Tally:
     started: float = field(default_factory=time.perf_counter)
 
     def add(self, result: Deidentified) -> None:
+        found = result.found
         self.frames += 1
-        self.faces += len(result.faces_xyxy)
-        self.plates += len(result.plates_xyxy)
-        self.frames_with_faces += bool(len(result.faces_xyxy))
-        self.frames_with_plates += bool(len(result.plates_xyxy))
+        self.faces += len(found.faces_xyxy)
+        self.plates += len(found.plates_xyxy)
+        self.frames_with_faces += bool(len(found.faces_xyxy))
+        self.frames_with_plates += bool(len(found.plates_xyxy))
 
     def to_json(self, source: Path, out: Path) -> dict[str, Any]:
         return {"input": str(source), "output": str(out), "kind": self.kind,
@@ -73,6 +73,9 @@ def deid_command(
         min=0.01, max=0.99, help="Lowest face score blurred (lower hides more).")] = 0.6,
     plate_threshold: Annotated[float, typer.Option(
         min=0.01, max=0.99, help="Lowest plate score blurred (lower hides more).")] = 0.5,
+    hold: Annotated[int, typer.Option(
+        min=0, max=25, help="Video: each frame also blurs what was found this many frames "
+        "before and after it, so a face missed for a frame stays hidden.")] = 2,
     threads: Annotated[int, typer.Option(
         min=0, help="Plate detector CPU threads; 0 lets onnxruntime choose.")] = 0,
 ) -> None:
@@ -82,7 +85,7 @@ def deid_command(
     cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
     deidentifier = load_deidentifier(DeidConfig(
         faces=faces, plates=plates, face_score_threshold=face_threshold,
-        plate_score_threshold=plate_threshold, threads=threads))
+        plate_score_threshold=plate_threshold, hold_frames=hold, threads=threads))
     tally = Tally(kind)
     if kind == "picture":
         _deid_picture(source, out, deidentifier, tally)
@@ -141,21 +144,10 @@ def _deid_video(source: Path, out: Path, deidentifier: Deidentifier, tally: Tall
             TextColumn("隐私保护 deid"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
             TimeRemainingColumn(), console=stderr(), transient=True))
         task = progress.add_task("frames", total=info.frames)
-        batch: list[np.ndarray] = []
-
-        def flush() -> None:
-            for result in deidentifier.deidentify(batch):
-                write(result.picture)
-                tally.add(result)
-            progress.advance(task, len(batch))
-            batch.clear()
-
-        for frame in frames:
-            batch.append(frame.bgr())
-            if len(batch) == BATCH:
-                flush()
-        if batch:
-            flush()
+        for result in deidentifier.deidentify_video(frame.bgr() for frame in frames):
+            write(result.picture)
+            tally.add(result)
+            progress.advance(task)
     if tally.frames == 0:
         out.unlink(missing_ok=True)
         raise InvalidInput(f"no frames decoded from {source}")
