@@ -373,3 +373,15 @@ def test_vtest_thresholds_below_and_above_the_group(
     watch = CrowdWatch(PLAZA, CrowdConfig(people=people_, seconds=5, growth_people=None),
                        camera_id="vtest", redact=None)
     assert len(run(watch, seen)) == expected
+
+
+def test_every_threshold_is_documented() -> None:
+    """docs/analytics.md names every threshold, so a new one cannot ship undocumented."""
+    from vidgov.analytics.events import PresenceConfig
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "analytics.md").read_text("utf-8")
+    missing = [f"{config.__name__}.{name}"
+               for config in (CrowdConfig, CongestionConfig, StoppedConfig, PresenceConfig)
+               for name in config.model_fields if f"`{name}`" not in doc]
+    assert missing == []
+    assert "No model for them ships with vidgov, and none is faked" in doc
