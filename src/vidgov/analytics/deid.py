@@ -357,9 +357,16 @@ def load_deidentifier(config: DeidConfig | None = None) -> Deidentifier:
         if not config.face_model_path.is_file():
             raise InvalidInput(f"face detector weights not found: {config.face_model_path} "
                                f"({INSTALL_HINT})")
-        face_net = cv2.FaceDetectorYN.create(
-            str(config.face_model_path), "", (320, 320), config.face_score_threshold,
-            config.face_nms_threshold, FACE_TOP_K)
+        # OpenCV 5's DNN warns on every load that YuNet's graph ignores compute targets:
+        # errors only while it loads, the caller's log level restored after
+        level = cv2.utils.logging.getLogLevel()
+        cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
+        try:
+            face_net = cv2.FaceDetectorYN.create(
+                str(config.face_model_path), "", (320, 320), config.face_score_threshold,
+                config.face_nms_threshold, FACE_TOP_K)
+        finally:
+            cv2.utils.logging.setLogLevel(level)
     if config.plates:
         if not config.plate_model_path.is_file():
             raise InvalidInput(f"plate detector weights not found: {config.plate_model_path} "

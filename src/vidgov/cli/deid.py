@@ -81,8 +81,6 @@ def deid_command(
 ) -> None:
     """隐私保护 Blur faces and licence plates in a picture or a video (video → MP4)."""
     kind = _check_paths(source, out)
-    # OpenCV's DNN warns about compute targets on every model load: errors only
-    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
     deidentifier = load_deidentifier(DeidConfig(
         faces=faces, plates=plates, face_score_threshold=face_threshold,
         plate_score_threshold=plate_threshold, hold_frames=hold, threads=threads))
