@@ -149,15 +149,16 @@ def test_video_round_trip_blurs_every_labelled_face(vidgov: Invoke, deidentifier
     assert document["frames_with_faces"] == 120  # one man, in view throughout
     assert document["plates"] == 0  # no plate in view: nothing else is smudged
     written = decode_bgr(tmp_path / "blurred.mp4")
-    held = list(deidentifier.deidentify_video(source))  # what the command blurred
-    assert len(written) == len(held) == len(source)
+    assert len(written) == len(source)
     assert written[0].shape == source[0].shape == (144, 176, 3)
     for index, boxes in labels("carphone_faces.json", "faces").items():
         for box in boxes:
             assert laplacian_variance(written[index], box) < \
                 BLURRED * laplacian_variance(source[index], box), (index, box)
-        # away from the blurred heads the picture is the source's, up to re-encoding
-        keep = outside(held[index].blurred_xyxy, (144, 176))
+    for index in (10, 60, 110):  # away from the blurred heads: the source, up to re-encoding
+        # the command's regions for this frame: its own and its two neighbours' on each side
+        held = list(deidentifier.deidentify_video(source[index - 2:index + 3]))[2]
+        keep = outside(held.blurred_xyxy, (144, 176))
         difference = np.abs(written[index].astype(np.int16) - source[index].astype(np.int16))
         assert difference[keep].mean() < 4, index
 
