@@ -20,7 +20,8 @@ SEMANTIC_REJECTIONS = ("is not a Guangxi", "is not the name of a Guangxi", "alre
                        "the store cannot keep",
                        # analytics: a time range, a subscription's regions, a webhook address
                        "must be before", "is too long for", "is out of range", "must differ",
-                       "same point", "has no area", "needs at least one", "not an http")
+                       "same point", "has no area", "needs at least one", "not an http",
+                       "takes no thresholds", "of scenario")
 
 
 def semantic_rejections_only(ctx: object, response: schemathesis.Response,

@@ -48,10 +48,10 @@ from vidgov.services.filters import PlaceFilter
 from vidgov.services.records import NotFound, Page
 from vidgov.sharing.policy import Scope
 
-#: What a subscription may ask for: counting, and one scenario per kind of event.
-SCENARIOS: tuple[str, ...] = ("count", *(k.value for k in EventKind))
+#: What a subscription may ask for: the pipeline's scenarios.
+SCENARIOS: tuple[str, ...] = tuple(s.value for s in Scenario)
 #: Scenarios whose events are raised inside zones: they need at least one.
-ZONE_SCENARIOS = frozenset(k.value for k in EventKind)
+ZONE_SCENARIOS = frozenset(SCENARIOS) - {Scenario.COUNT.value}
 MAX_SAMPLE_RATE_FPS = 30.0
 MAX_PIXEL = 100_000.0
 MAX_BUCKETS = 10_000
