@@ -101,9 +101,11 @@ def _import(
             return report
         with bulk_session(engine) as session:
             stamp = session.timestamp(now)
+            # Checked inside the transaction, which on SQLite holds the write lock from here.
+            fresh = not session.scalar("SELECT EXISTS (SELECT 1 FROM camera)")
             for index in range(MAX_STAGED):
                 batch = pl.concat(frames, how="vertical_relaxed")
-                _upsert(session, f"incoming{index}", batch, stamp, report)
+                _upsert(session, f"incoming{index}", batch, stamp, report, fresh)
                 expected -= len(frames)
                 frames = pipe.take(_batch_frames(expected, MAX_STAGED - index - 1))
                 if not frames:
@@ -308,13 +310,26 @@ def _split_too_long(
 
 
 def _upsert(session: BulkSession, name: str, incoming: pl.DataFrame, stamp: str,
-            report: ImportReport) -> None:
+            report: ImportReport, fresh: bool) -> None:
     """Insert new IDs, update changed ones, count the rest: all in SQL, in the session's
-    transaction. Duplicates were rejected before, so batches never share an ID."""
+    transaction. Duplicates were rejected before, so batches never share an ID.
+
+    ``fresh``: the store held no camera when the transaction began, so every row is new and
+    a plain INSERT does it (a quarter less work than matching each row against the store,
+    and the first import of a region's catalog is the big one). Should another session
+    insert one of these IDs meanwhile (PostgreSQL; SQLite's write lock excludes it), the
+    primary key refuses it and the whole import rolls back.
+    """
     rows = incoming.select(
         *camera_columns(), pl.col(FILE).alias("source"), pl.col(LINE).alias("source_line"))
     columns = rows.columns
     staged = session.stage(name, rows, like="camera")
+    insert = (f"INSERT INTO camera ({', '.join(columns)}, created_at, updated_at) "
+              f"SELECT {', '.join(f'i.{c}' for c in columns)}, {stamp}, {stamp} "
+              f"FROM {staged} AS i")
+    if fresh:
+        report.inserted += session.execute(insert)
+        return
     matched = session.scalar(
         f"SELECT count(*) FROM camera JOIN {staged} AS i ON camera.device_id = i.device_id")
     changed = " OR ".join(
@@ -328,8 +343,5 @@ def _upsert(session: BulkSession, name: str, incoming: pl.DataFrame, stamp: str,
         f"FROM {staged} AS i WHERE camera.device_id = i.device_id AND ({changed})")
     report.updated += updated
     report.inserted += session.execute(
-        f"INSERT INTO camera ({', '.join(columns)}, created_at, updated_at) "
-        f"SELECT {', '.join(f'i.{c}' for c in columns)}, {stamp}, {stamp} "
-        f"FROM {staged} AS i "
-        "WHERE NOT EXISTS (SELECT 1 FROM camera WHERE camera.device_id = i.device_id)")
+        f"{insert} WHERE NOT EXISTS (SELECT 1 FROM camera WHERE camera.device_id = i.device_id)")
     report.unchanged += int(matched) - updated
