@@ -260,6 +260,19 @@ def test_a_failure_while_writing_rolls_back_everything(sqlite_engine: Engine,
     assert read_cameras(sqlite_engine).equals(before)
 
 
+def test_a_failure_during_a_first_import_leaves_the_store_empty(sqlite_engine: Engine,
+                                                                 tmp_path: Path) -> None:
+    """The first import into an empty store inserts without matching: it is just as atomic."""
+    with sqlite_engine.begin() as connection:
+        connection.exec_driver_sql(
+            "CREATE TRIGGER refuse BEFORE INSERT ON camera WHEN NEW.name LIKE '%3' "
+            "BEGIN SELECT RAISE(ABORT, 'refused'); END")
+    records = [make_camera(1), make_camera(2), make_camera(3)]
+    with pytest.raises(Exception, match="refused"):
+        import_catalog(sqlite_engine, [write_csv_file(tmp_path / "a.csv", records)])
+    assert read_cameras(sqlite_engine).height == 0
+
+
 def test_windows_line_ends_and_a_short_last_row(sqlite_engine: Engine, tmp_path: Path) -> None:
     text = csv_text([make_camera(1), make_camera(2)]).replace("\n", "\r\n")
     text += "45010300001320000009,只有两格"  # cut off, no line end
