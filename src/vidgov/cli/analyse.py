@@ -100,26 +100,26 @@ def run_command(
         help="Wall-clock time of the first frame (local), for the records' ISO times.")]
     = None,
     crowd_people: Annotated[int | None, typer.Option(
-        help="crowd: people in a zone at once that make a crowd [default 10].")] = None,
+        help="crowd: people in a zone at once that make a crowd (default 10).")] = None,
     crowd_seconds: Annotated[float | None, typer.Option(
-        help="crowd: … for at least this many seconds [default 5].")] = None,
+        help="crowd: … for at least this many seconds (default 5).")] = None,
     crowd_growth: Annotated[int | None, typer.Option(
         help="crowd: also an event when the count rises by this many people … (0: off) "
-        "[default 8].")] = None,
+        "(default 8).")] = None,
     crowd_window: Annotated[float | None, typer.Option(
-        help="crowd: … within this many seconds [default 10].")] = None,
+        help="crowd: … within this many seconds (default 10).")] = None,
     congestion_vehicles: Annotated[int | None, typer.Option(
-        help="congestion: vehicles in a zone at once … [default 5].")] = None,
+        help="congestion: vehicles in a zone at once … (default 5).")] = None,
     congestion_speed: Annotated[float | None, typer.Option(
         help="congestion: … whose median speed is below this many box heights per second "
-        "… [default 0.2].")] = None,
+        "… (default 0.2).")] = None,
     congestion_seconds: Annotated[float | None, typer.Option(
-        help="congestion: … for at least this many seconds [default 10].")] = None,
+        help="congestion: … for at least this many seconds (default 10).")] = None,
     stopped_seconds: Annotated[float | None, typer.Option(
-        help="stopped: a vehicle still in a zone for this many seconds [default 30].")]
+        help="stopped: a vehicle still in a zone for this many seconds (default 30).")]
     = None,
     stopped_move: Annotated[float | None, typer.Option(
-        help="stopped: 'still' is moving less than this many box heights [default 0.5].")]
+        help="stopped: 'still' is moving less than this many box heights (default 0.5).")]
     = None,
     custom_model: Annotated[Path | None, typer.Option(
         help="custom: your own YOLO-family ONNX model (vidgov ships none for garbage piles "
@@ -128,7 +128,7 @@ def run_command(
         help="custom: the model's labels in output order, comma-separated.")] = None,
     presence_seconds: Annotated[float | None, typer.Option(
         help="custom: an object present in a zone this many seconds is an event "
-        "[default 10].")] = None,
+        "(default 10).")] = None,
     camera_id: Annotated[str | None, typer.Option(
         help="The camera id the series is filed under (default: the file's name).")] = None,
     model: Annotated[Path | None, typer.Option(
