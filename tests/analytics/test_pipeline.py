@@ -16,6 +16,7 @@ import numpy as np
 import polars as pl
 import pytest
 
+from vidgov.analytics.annotate import annotated_video
 from vidgov.analytics.custom import UserModelConfig, UserModelDetector
 from vidgov.analytics.detect import NanoDet, NanoDetConfig
 from vidgov.analytics.events import EventKind, PresenceConfig
@@ -31,7 +32,13 @@ from vidgov.analytics.video import open_video
 from vidgov.analytics.zones import LineSpec, ZoneSpec
 from vidgov.errors import InvalidInput
 
-from .builders import BrightBlobDetector, pile_appears, write_brightness_model, write_clip
+from .builders import (
+    BrightBlobDetector,
+    detections,
+    pile_appears,
+    write_brightness_model,
+    write_clip,
+)
 
 LABELS = json.loads((Path(__file__).parent / "data" / "vtest_line.json").read_text("utf-8"))
 
@@ -125,6 +132,30 @@ def test_custom_scenario_runs_a_users_model_and_reports_presence(tmp_path: Path)
     assert pile["ClassName"] == "garbage_pile"
     assert (pile["LeftTopX"], pile["LeftTopY"], pile["RightBtmX"], pile["RightBtmY"]) == (
         60, 60, 180, 180)
+
+
+def test_the_annotated_video_is_redacted_before_drawing(tmp_path: Path) -> None:
+    """Every frame of ``--out`` goes through the de-identifier; a stand-in that blacks out the
+    left half checks the wiring (the real one is tested in test_deid.py)."""
+    def white(index: int, picture: np.ndarray) -> None:
+        picture[:] = 255
+
+    def hide_left(picture: np.ndarray) -> np.ndarray:
+        out = picture.copy()
+        out[:, : picture.shape[1] // 2] = 0
+        return out
+
+    clip = write_clip(tmp_path / "white.mp4", 10, (320, 240), 10, white)
+    with open_video(str(clip)) as (info, frames), \
+            annotated_video(tmp_path / "out.mp4", info, [], [], redact=hide_left) as write:
+        for frame in frames:
+            write(frame, detections([]))
+    with open_video(str(tmp_path / "out.mp4")) as (_, frames):
+        pictures = [f.bgr() for f in frames]
+    assert len(pictures) == 10
+    for picture in pictures:
+        assert picture[:, :150].max() < 30
+        assert picture[:, 170:].min() > 225
 
 
 def test_missing_and_broken_videos_are_clear_errors(tmp_path: Path) -> None:
