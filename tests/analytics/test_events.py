@@ -385,3 +385,11 @@ def test_every_threshold_is_documented() -> None:
                for name in config.model_fields if f"`{name}`" not in doc]
     assert missing == []
     assert "No model for them ships with vidgov, and none is faked" in doc
+
+
+def test_config_files_may_list_classes_but_only_known_ones() -> None:
+    assert CongestionConfig.model_validate({"classes": ["car", "bus"]}).classes == ("car", "bus")
+    with pytest.raises(ValidationError, match="unknown classes"):
+        StoppedConfig.model_validate({"classes": ["tram"]})
+    with pytest.raises(ValidationError, match="people"):
+        CrowdConfig.model_validate({"people": "5"})   # a count is a number, not text

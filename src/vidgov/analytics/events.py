@@ -12,13 +12,13 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Annotated, Any, Protocol
 
 import cv2
 import numpy as np
 import numpy.typing as npt
 import supervision as sv
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from vidgov.analytics.detectors.base import CLASSES
 from vidgov.analytics.zones import ZoneSpec
@@ -97,7 +97,19 @@ def snapshot(picture: Frame, redact: Redact, max_side: int = SNAPSHOT_SIDE,
 
 
 class _Strict(BaseModel):
+    """No unknown keys, no numbers from strings or floats for counts; lists are accepted
+    where a tuple is meant (a YAML or JSON config writes lists)."""
+
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+def _known_classes(names: tuple[str, ...]) -> tuple[str, ...]:
+    if unknown := [n for n in names if n not in CLASSES]:
+        raise ValueError(f"unknown classes {unknown}: use {', '.join(CLASSES)}")
+    return names
+
+
+RoadClasses = Annotated[tuple[str, ...], AfterValidator(_known_classes)]
 
 
 class CrowdConfig(_Strict):
@@ -135,7 +147,7 @@ class CongestionConfig(_Strict):
     clear_s: float = Field(5.0, ge=0, description=(
         "Hysteresis: the event ends when the condition has failed for more than this many "
         "seconds (s)."))
-    classes: tuple[str, ...] = Field(VEHICLES, min_length=1, description=(
+    classes: RoadClasses = Field(VEHICLES, min_length=1, strict=False, description=(
         "The classes counted as vehicles."))
 
 
@@ -150,7 +162,7 @@ class StoppedConfig(_Strict):
     gap_s: float = Field(3.0, ge=0, description=(
         "A stay ends when the track has been outside the zone or unseen for more than this "
         "many seconds (s); one stay gives at most one event."))
-    classes: tuple[str, ...] = Field(VEHICLES, min_length=1, description=(
+    classes: RoadClasses = Field(VEHICLES, min_length=1, strict=False, description=(
         "The classes watched."))
 
 
@@ -163,7 +175,7 @@ class PresenceConfig(_Strict):
         "seconds (s)."))
     gap_s: float = Field(3.0, ge=0, description=(
         "It is the same presence while it is not missing for more than this many seconds (s)."))
-    classes: tuple[str, ...] = Field((), description=(
+    classes: tuple[str, ...] = Field((), strict=False, description=(
         "The model's classes that count; empty: all of them."))
 
 
