@@ -96,7 +96,7 @@ def _import(
     reader.start()
     expected = _expected_frames(paths, chunk_bytes)
     try:
-        frames = pipe.take(_batch_frames(expected, MAX_STAGED))
+        frames = pipe.take(1)  # start writing as soon as anything is read
         if not frames:
             return report
         with bulk_session(engine) as session:
@@ -117,14 +117,15 @@ def _import(
 
 
 def _expected_frames(paths: Sequence[Path], chunk_bytes: int | None) -> int:
-    """About how many frames the reader will hand over: a CSV's chunks, else one a file."""
+    """About how many frames the reader will hand over: a CSV's chunks (with the small
+    first and last ones), else one a file."""
     total = 0
     for path in paths:
         try:
             size = path.stat().st_size
         except OSError:
             size = 0  # the reader reports it
-        total += max(1, -(-size // chunk_bytes)) if chunk_bytes else 1
+        total += -(-size // chunk_bytes) + 2 if chunk_bytes else 1
     return total
 
 
@@ -132,9 +133,9 @@ def _batch_frames(expected: int, slots: int) -> int | None:
     """How many frames the next batch waits for (None: all that remain).
 
     A batch needs a staged table and a session has :data:`MAX_STAGED`, so with more chunks
-    than that some batches hold several. Doubling up the first batches, while the reader is
-    the slower half anyway, keeps the last batch (written after reading ends, so on the
-    critical path) a single chunk instead of every chunk left when the tables run out.
+    than that some batches hold several. Doubling up the early batches (after the first,
+    taken at once) keeps the last batch (written after reading ends, so on the critical
+    path) a single chunk instead of every chunk left when the tables run out.
     """
     if slots <= 1:
         return None

@@ -96,9 +96,7 @@ def _csv_chunks(
     separator, skip = ",", 0
     head_end = _lines_end(raw, HEADER_SEARCH_ROWS)
     while start < len(raw):
-        # The first chunk holds the lines the header is looked for in.
-        cut = raw.find(b"\n", max(start + chunk_bytes, head_end if start == 0 else 0) - 1)
-        end = len(raw) if cut < 0 else cut + 1
+        end = _chunk_end(raw, start, chunk_bytes, head_end)
         chunk = raw[start:end]
         data = utf8_chunk(path.name, chunk, encoding)
         if start == 0:
@@ -116,6 +114,25 @@ def _csv_chunks(
             unknown=unknown_columns(header, fields), frame=frame, rejects=rejects)])
         first_line += chunk.count(b"\n")
         start, skip = end, 0
+
+
+def _chunk_end(raw: bytes, start: int, chunk_bytes: int, head_end: int) -> int:
+    """Where the chunk from ``start`` ends: just after a newline about ``chunk_bytes`` on.
+
+    The first and the last chunk are a quarter of that: the writer can start as soon as the
+    first is read, and only the last is written after reading ends. The first chunk holds
+    at least the lines the header is looked for in.
+    """
+    quarter, left = chunk_bytes // 4, len(raw) - start
+    size = chunk_bytes
+    if start == 0:
+        size = max(quarter, head_end)
+    elif left <= 2 * quarter:
+        size = left
+    elif left <= chunk_bytes + quarter:
+        size = left - quarter
+    cut = raw.find(b"\n", start + size - 1)
+    return len(raw) if cut < 0 else cut + 1
 
 
 def _sniff_separator(head: str) -> str:
