@@ -90,7 +90,7 @@ def test_a_minute_is_handed_out_only_once_it_has_passed(clip: Path) -> None:
     assert set(final["minute"].to_list()) == {1}
 
 
-def test_an_event_is_handed_out_once_when_it_ends_and_not_before(clip: Path) -> None:
+def test_an_open_event_is_handed_out_as_it_stands_and_closed_once(clip: Path) -> None:
     # One person is in the right half all along (B, then A): a "crowd" of 1 for 2 s.
     options = replace(OPTIONS, scenario=Scenario.CROWD, lines=(),
                       crowd=CrowdConfig(people=1, seconds=2.0, growth_people=None))
@@ -101,8 +101,13 @@ def test_an_event_is_handed_out_once_when_it_ends_and_not_before(clip: Path) -> 
     for frame in sampled(clip):
         live.feed([frame])
         during.extend(live.flush().events)
-    assert during == []  # the crowd never dispersed: still open
+    # Raised as soon as it held for 2 s, then the same event (same start) growing.
+    assert during
+    assert {(e.started_s, e.details["ongoing"]) for e in during} == {(0.0, True)}
+    assert during[0].ended_s >= 2.0
+    assert [e.ended_s for e in during] == sorted(e.ended_s for e in during)
     (event,) = live.flush(final=True).events
-    assert [(e.kind, e.region_id, e.started_s, e.peak) for e in whole.events] == [
-        (event.kind, event.region_id, event.started_s, event.peak)]
+    assert "ongoing" not in event.details
+    assert [(e.kind, e.region_id, e.started_s, e.ended_s, e.peak) for e in whole.events] == [
+        (event.kind, event.region_id, event.started_s, event.ended_s, event.peak)]
     assert live.flush(final=True).events == []

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Annotated, Any, Protocol
 
@@ -196,6 +196,12 @@ class Watch(Protocol):
         stream, which has no last frame, stores as it goes."""
         ...
 
+    def ongoing(self) -> list[Event]:
+        """The open events as they stand (``details["ongoing"]`` true), left open: a live
+        stream raises the alarm when a crowd forms, not when it has gone home. The store
+        updates them in place (same camera, kind, zone and start) until they end."""
+        ...
+
 
 def class_names(tracked: sv.Detections) -> list[str]:
     """Each detection's class name (``data["class_name"]``, which a user model's detector
@@ -273,6 +279,10 @@ def _close(episode: _Episode, kind: EventKind, camera_id: str, region_id: str,
                  snapshot_jpeg=jpeg)
 
 
+def _ongoing(event: Event) -> Event:
+    return replace(event, details={**event.details, "ongoing": True})
+
+
 class CrowdWatch:
     """Crowd gathering in one zone: a sustained count, or a sudden rise.
 
@@ -342,15 +352,25 @@ class CrowdWatch:
                                          "window_s": cfg.growth_window_s})
         return None
 
+    def _threshold(self, episode: _Episode) -> float:
+        return (self.config.people if episode.reason == "sustained"
+                else self.config.growth_people or 0)
+
     def _finish(self) -> None:
         if self._open is not None:
-            threshold = (self.config.people if self._open.reason == "sustained"
-                         else self.config.growth_people or 0)
             self._done.append(_close(self._open, EventKind.CROWD, self._camera_id,
-                                     self._zone.spec.id, threshold, self._redact))
+                                     self._zone.spec.id, self._threshold(self._open),
+                                     self._redact))
         self._open = None
         self._below_since = None
         self._smoothed.clear()
+
+    def ongoing(self) -> list[Event]:
+        if self._open is None:
+            return []
+        return [_ongoing(_close(self._open, EventKind.CROWD, self._camera_id,
+                                self._zone.spec.id, self._threshold(self._open),
+                                self._redact))]
 
     def events(self) -> list[Event]:
         self._finish()
@@ -436,12 +456,21 @@ class CongestionWatch:
 
     def _finish(self) -> None:
         if self._open is not None:
-            self._open.details.update({
-                "median_speed_h_s": round(float(np.median(self._speeds)), 4),
-                "max_speed_h_s": self.config.max_speed_h_s})
+            self._open.details.update(self._speed_details())
             self._done.append(_close(self._open, EventKind.CONGESTION, self._camera_id,
                                      self._zone.spec.id, self.config.vehicles, self._redact))
         self._open = None
+
+    def _speed_details(self) -> dict[str, float]:
+        return {"median_speed_h_s": round(float(np.median(self._speeds)), 4),
+                "max_speed_h_s": self.config.max_speed_h_s}
+
+    def ongoing(self) -> list[Event]:
+        if self._open is None:
+            return []
+        event = _close(self._open, EventKind.CONGESTION, self._camera_id, self._zone.spec.id,
+                       self.config.vehicles, self._redact)
+        return [_ongoing(replace(event, details={**event.details, **self._speed_details()}))]
 
     def events(self) -> list[Event]:
         self._finish()
@@ -544,3 +573,13 @@ class DwellWatch:
     def take_ended(self) -> list[Event]:
         ended, self._done = self._done, []
         return sorted(ended, key=lambda e: (e.started_s, e.track_ids))
+
+    def ongoing(self) -> list[Event]:
+        found = []
+        for track_id, stay in self._stays.items():
+            if stay.episode is not None:
+                event = _close(stay.episode, self._kind, self._camera_id, self._zone.spec.id,
+                               self.seconds, self._redact)
+                found.append(_ongoing(replace(event, details={**event.details,
+                                                                "track_id": track_id})))
+        return sorted(found, key=lambda e: (e.started_s, e.track_ids))

@@ -70,7 +70,8 @@ def event_configs(scenario: Scenario, thresholds: Mapping[str, float]) -> dict[s
 
 @dataclass(frozen=True)
 class Flushed:
-    """What a flush hands out: the per-minute rows of complete minutes, and ended events."""
+    """What a flush hands out: the per-minute rows of complete minutes, and events (ended
+    ones, and open ones so far)."""
 
     series: pl.DataFrame
     events: list[Event]
@@ -116,8 +117,10 @@ class StreamAnalysis:
             self.analysed += 1
 
     def flush(self, *, final: bool = False) -> Flushed:
-        """Rows of the minutes that have passed since the last flush (``final``: the current
-        one too, and open visits closed: the stream has ended)."""
+        """Rows of the minutes that have passed since the last flush, events that ended since,
+        and open events as they stand (``details["ongoing"]``; stored again, in place, until
+        they end). ``final``: the stream has ended: the current minute too, everything open
+        closed."""
         current = int(self._last_t // 60)
         until = current + 1 if final else current
         minutes = range(self._flushed_minute, until)
@@ -136,5 +139,7 @@ class StreamAnalysis:
             if final:
                 watch.events()  # closes the open ones, which take_ended then hands out
             events.extend(watch.take_ended())
+            if not final:
+                events.extend(watch.ongoing())
         events.sort(key=lambda e: (e.started_s, e.region_id))
         return Flushed(pl.DataFrame(full, schema=SERIES_SCHEMA), events)

@@ -21,6 +21,7 @@ import typer
 import uvicorn
 from sqlalchemy import Engine
 
+from vidgov.analytics.deid import load_deidentifier
 from vidgov.api.app import create_app
 from vidgov.catalog.exporter import Encoding
 from vidgov.catalog.importer import import_catalog
@@ -28,18 +29,20 @@ from vidgov.catalog.scorecard import GroupBy
 from vidgov.cli.audit import print_report
 from vidgov.cli.context import state
 from vidgov.cli.output import stages, stdout
-from vidgov.cli.sweep import OSD_EVERY, print_rates, sweep_with_progress
+from vidgov.cli.sweep import OSD_EVERY, print_rates, sweep_with_progress, tracking_detector
 from vidgov.domain.divisions import load_divisions
 from vidgov.maintenance.lifecycle import Policy, update_orders
 from vidgov.probing.probe import ProbeOptions
 from vidgov.probing.schedule import Schedule, run_worker
 from vidgov.probing.sweep import Prober
 from vidgov.services.catalog import audit_catalog
-from vidgov.services.demo import demo_logins, point_at_fleet
+from vidgov.services.demo import DEMO_CLIP, demo_logins, point_at_fleet, watch_real_place
 from vidgov.services.estate import write_estate
+from vidgov.services.live_analytics import LiveAnalytics
 from vidgov.services.sweeps import make_prober, picture_diagnoser
+from vidgov.services.webhooks import deliver_until
 from vidgov.settings import load_settings
-from vidgov.simulate.fleet import Fleet
+from vidgov.simulate.fleet import Condition, Fleet, assign_conditions
 
 
 def demo_command(
@@ -79,10 +82,18 @@ def demo_command(
                   "--where city=南宁市, --xlsx 校验结果.xlsx")
     if mounts == 0:
         return
-    with Fleet.from_mix(mounts, seed=seed) as fleet:
-        pointed = point_at_fleet(engine, [c.url for c in fleet.cameras])
+    scene = DEMO_CLIP.is_file() and serve  # a real place to analyse, when opencv-doc is there
+    conditions = assign_conditions(mounts, seed=seed) + ([Condition.SCENE] if scene else [])
+    with Fleet(conditions, clip=DEMO_CLIP if scene else None) as fleet:
+        picture_urls = [c.url for c in fleet.cameras if c.condition is not Condition.SCENE]
+        pointed = point_at_fleet(engine, picture_urls)
         console.print(f"simulated fleet: {mounts} RTSP cameras on 127.0.0.1 serve the "
                       f"{pointed:,} catalog cameras with a stream address")
+        watched = watch_real_place(engine, fleet.cameras[-1].url) if scene else None
+        if watched is not None:
+            console.print(f"live analytics: camera {watched} (南宁市) shows a real plaza; the "
+                          "worker counts its people and raises crowd events "
+                          "(vidgov events list, or the API's /api/analytics)")
         prober = make_prober(ProbeOptions(diagnose=picture_diagnoser(clock_every=OSD_EVERY)))
         if not serve:
             swept = sweep_with_progress(engine, [], prober, grace=timedelta(0))
@@ -115,6 +126,14 @@ def _serve(engine: Engine, ctx: typer.Context, prober: Prober, host: str, port: 
         args=(engine, [Schedule((), timedelta(minutes=every))], prober, stop),
         kwargs={"after_sweep": after_sweep})
     worker.start()
+    helpers = [threading.Thread(target=LiveAnalytics(
+                   engine, detector=tracking_detector, redact=load_deidentifier,
+                   diagnose=picture_diagnoser(clock_every=0)).run,
+                   args=(stop,), name="vidgov-live-analytics", daemon=True),
+               threading.Thread(target=deliver_until, args=(engine, stop),
+                                name="vidgov-webhooks", daemon=True)]
+    for helper in helpers:
+        helper.start()
     settings = load_settings()
     url = state(ctx).database_url
     if url:
@@ -134,4 +153,6 @@ def _serve(engine: Engine, ctx: typer.Context, prober: Prober, host: str, port: 
     finally:
         stop.set()
         worker.join(timeout=30)
+        for helper in helpers:
+            helper.join(timeout=15)
         signal.signal(signal.SIGTERM, previous)

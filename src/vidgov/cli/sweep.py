@@ -137,7 +137,7 @@ def worker_command(
         signal.signal(sig, lambda *_: stop.set())
     options = ProbeOptions(diagnose=picture_diagnoser(clock_every=osd_every))
     helpers = [threading.Thread(target=LiveAnalytics(
-                   engine, detector=_tracking_detector,
+                   engine, detector=tracking_detector,
                    diagnose=picture_diagnoser(clock_every=osd_every),
                    redact=load_deidentifier).run,
                    args=(stop,), name="vidgov-live-analytics"),
@@ -155,7 +155,7 @@ def worker_command(
             helper.join()
 
 
-def _tracking_detector() -> Detector:
+def tracking_detector() -> Detector:
     """The configured detector, at the score threshold that feeds the tracker."""
     config = detector_config(None)
     return build_detector(config.model_copy(update={"score_threshold": TRACKING_SCORE_THRESHOLD}))

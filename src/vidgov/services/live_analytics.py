@@ -293,9 +293,13 @@ class CameraRunner:
         if flushed.series.is_empty() and not flushed.events:
             return
         with Session(self.engine) as session, session.begin():
-            record_run(session, self.subscription.device_id, base, flushed.series,
-                       flushed.events)
+            done = record_run(session, self.subscription.device_id, base, flushed.series,
+                              flushed.events)
         self.stats.flushes += 1
+        log.info("live analytics of %s: %d minute rows, %d new events, %d updated; %d frames "
+                 "analysed, %d dropped", self.subscription.device_id, done.count_rows,
+                 done.events_new, done.events_updated, self.stats.analysed,
+                 self.stats.dropped)
 
     def _store_diagnosis(self, window: DecodedWindow) -> None:
         assert self._diagnose is not None
