@@ -10,6 +10,7 @@ export const PAGES = [
   { key: "catalog", href: "/catalog.html", action: "camera.read" },
   { key: "orders", href: "/orders.html", action: "order.read" },
   { key: "audit", href: "/audit.html", action: "finding.read" },
+  { key: "analytics", href: "/analytics.html", action: "analytics.read" },
 ];
 
 export function can(me, action) {
