@@ -221,6 +221,7 @@ class _RowChecks:
         self._too_long: list[Reject] = []
         self._id_rejects: list[Reject] = []
         self._seen: list[pl.DataFrame] = []  # device_id, file, sheet, line of kept rows
+        self._seen_ids = pl.Series("device_id", [], dtype=pl.String)  # all of them, in one
 
     def check(self, number: int, table: SourceTable) -> pl.DataFrame:
         """The rows of ``table`` to upsert, normalised; the rest go to the report's rejects."""
@@ -248,10 +249,14 @@ class _RowChecks:
         ids = incoming["device_id"]
         missing = ids.is_null()
         duplicate = ~missing & ~ids.is_first_distinct()
-        for seen in self._seen:
-            duplicate |= ~missing & ids.is_in(seen["device_id"].implode())
+        # Hash this table's IDs and probe all kept so far (not the other way round: that
+        # would hash every earlier chunk again for each new one).
+        again = self._seen_ids.filter(self._seen_ids.is_in(ids.drop_nulls().implode()))
+        if again.len():
+            duplicate |= ~missing & ids.is_in(again.implode())
         kept = incoming.filter(~missing & ~duplicate)
         self._seen.append(kept.select("device_id", FILE, SHEET, LINE))
+        self._seen_ids.append(kept["device_id"])
         if not (missing.any() or duplicate.any()):
             return kept
         dropped = incoming.filter(missing | duplicate)
