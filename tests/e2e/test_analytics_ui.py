@@ -118,7 +118,7 @@ def test_the_region_sees_both_cities_and_a_city_filter_narrows_it(
 
 
 def test_in_english_and_not_offered_to_a_maintenance_unit(ui: Pages, seeded: Seeded) -> None:
-    page = open_page(ui, "viewer")
+    page = open_page(ui, "operator")
     page.click("#lang-toggle")
     expect(page.locator("h1")).to_have_text("Counts and events")
     expect(page.locator("body")).to_have_attribute("data-loaded", "1")

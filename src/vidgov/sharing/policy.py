@@ -62,7 +62,7 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
                                      _A.SNAPSHOT_READ, _A.ANALYTICS_READ,
                                      _A.SUBSCRIPTION_MANAGE, _A.WEBHOOK_MANAGE}),
     Role.AUDITOR: _READ_ALL | {_A.USER_READ, _A.ANALYTICS_READ},
-    Role.VIEWER: frozenset({_A.COCKPIT_READ, _A.ANALYTICS_READ}),
+    Role.VIEWER: frozenset({_A.COCKPIT_READ}),
 }
 
 
