@@ -9,6 +9,8 @@ detections): it runs once per session and every test below reads its result.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -134,28 +136,63 @@ def test_custom_scenario_runs_a_users_model_and_reports_presence(tmp_path: Path)
         60, 60, 180, 180)
 
 
-def test_the_annotated_video_is_redacted_before_drawing(tmp_path: Path) -> None:
-    """Every frame of ``--out`` goes through the de-identifier; a stand-in that blacks out the
-    left half checks the wiring (the real one is tested in test_deid.py)."""
-    def white(index: int, picture: np.ndarray) -> None:
-        picture[:] = 255
+@dataclass
+class Hidden:
+    picture: np.ndarray
 
-    def hide_left(picture: np.ndarray) -> np.ndarray:
-        out = picture.copy()
-        out[:, : picture.shape[1] // 2] = 0
-        return out
 
-    clip = write_clip(tmp_path / "white.mp4", 10, (320, 240), 10, white)
-    with open_video(str(clip)) as (info, frames), \
-            annotated_video(tmp_path / "out.mp4", info, [], [], redact=hide_left) as write:
+class HideLeftHalf:
+    """A stand-in de-identifier that blacks out the left half of each frame, a few frames
+    behind its input like the real one: it checks the wiring only (the real one is tested in
+    test_deid.py and runs in the CLI tests)."""
+
+    def __init__(self, fail_at: int | None = None) -> None:
+        self.fail_at = fail_at
+
+    def deidentify_video(self, frames: Iterable[np.ndarray]) -> Iterator[Hidden]:
+        held: list[np.ndarray] = []
+        for index, picture in enumerate(frames):
+            if index == self.fail_at:
+                raise RuntimeError("the de-identifier broke")
+            out = picture.copy()
+            out[:, : picture.shape[1] // 2] = 0
+            held.append(out)
+            if len(held) > 3:
+                yield Hidden(held.pop(0))
+        yield from (Hidden(p) for p in held)
+
+
+def white(index: int, picture: np.ndarray) -> None:
+    picture[:] = 255
+
+
+def test_the_annotated_video_is_deidentified_before_drawing(tmp_path: Path) -> None:
+    clip = write_clip(tmp_path / "white.mp4", 30, (320, 240), 10, white)
+    with open_video(str(clip)) as (info, frames), annotated_video(
+            tmp_path / "out.mp4", info, [], [], deidentifier=HideLeftHalf()) as write:
         for frame in frames:
-            write(frame, detections([]))
+            write(frame, detections([(200, 50, 260, 150)], tracker_ids=[frame.index]))
     with open_video(str(tmp_path / "out.mp4")) as (_, frames):
         pictures = [f.bgr() for f in frames]
-    assert len(pictures) == 10
+    assert len(pictures) == 30
     for picture in pictures:
         assert picture[:, :150].max() < 30
-        assert picture[:, 170:].min() > 225
+        assert picture[:, 170:190].min() > 225
+        assert picture[100, 200:260].max() - picture[100, 200:260].min() > 100  # a box drawn
+
+
+def test_a_failing_deidentifier_stops_the_video(tmp_path: Path) -> None:
+    clip = write_clip(tmp_path / "white.mp4", 30, (320, 240), 10, white)
+
+    def run() -> None:
+        with open_video(str(clip)) as (info, frames), annotated_video(
+                tmp_path / "out.mp4", info, [], [],
+                deidentifier=HideLeftHalf(fail_at=5)) as write:
+            for frame in frames:
+                write(frame, detections([]))
+
+    with pytest.raises(RuntimeError, match="broke"):
+        run()
 
 
 def test_missing_and_broken_videos_are_clear_errors(tmp_path: Path) -> None:

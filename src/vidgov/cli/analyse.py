@@ -160,12 +160,12 @@ def run_command(
     with ExitStack() as stack:
         info, frames = stack.enter_context(open_video(source))  # bad input fails first
         detector = _detector(scenario, model, custom_model, custom_classes, threads)
-        # pictures leave vidgov only de-identified; without an exit for them, none are taken
-        redact: Redact | None = (load_deidentifier() if out is not None or evidence is not None
-                                 else None)
+        # pictures leave vidgov only de-identified; without an exit for them, none are taken.
+        # The video gets a de-identifier of its own: it runs in another thread.
+        redact: Redact | None = load_deidentifier() if evidence is not None else None
         write = (stack.enter_context(annotated_video(out, info, counters.lines, counters.zones,
-                                                     redact=redact))
-                 if out is not None and redact is not None else None)
+                                                     deidentifier=load_deidentifier()))
+                 if out is not None else None)
         progress = stack.enter_context(Progress(
             TextColumn("分析 analyse"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
             TimeRemainingColumn(), console=stderr(), transient=True))
