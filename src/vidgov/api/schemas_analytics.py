@@ -174,7 +174,9 @@ class EventPage(BaseModel):
 WebhookUrl = Annotated[str, Field(
     max_length=2000, pattern=r"^https?://([^\s/?#@]+@)?[A-Za-z0-9.\-]+(:[0-9]{1,5})?([/?#]\S*)?$",
     description="Where events are POSTed (http or https)")]
-WebhookName = Annotated[str, Field(min_length=1, max_length=100, pattern=r"\S")]
+#: At least one visible character (control characters do not count: they strip away).
+WebhookName = Annotated[str, Field(min_length=1, max_length=100,
+                                   pattern=r"[^\s\u0000-\u001f\u007f]")]
 
 
 class WebhookCreate(_Input):
