@@ -1,8 +1,8 @@
 """Live analytics end to end: a subscription on a camera of the simulated fleet that shows a
 real place (vtest, people on a plaza, served in a loop over RTSP) yields per-minute counts,
 a crowd event with a de-identified snapshot, and a picture diagnosis from the same decode —
-stored, and visible only inside the right regional scope. A second subscribed camera is dead:
-it is retried in its own threads and never stalls the first.
+stored, and visible through the API only to users whose regional scope holds the camera. A
+second subscribed camera is dead: it is retried in its own threads and never stalls the first.
 """
 
 from __future__ import annotations
@@ -11,8 +11,10 @@ import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
@@ -20,21 +22,24 @@ from catalog.builders import make_camera, write_csv_file
 from vidgov.analytics.deid import load_deidentifier
 from vidgov.analytics.detect import NanoDet, NanoDetConfig
 from vidgov.analytics.detectors.nanodet import MODELS_DIR
-from vidgov.analytics.models import AnalyticsEvent, CountMinute
+from vidgov.analytics.models import CountMinute
 from vidgov.analytics.pipeline import TRACKING_SCORE_THRESHOLD
+from vidgov.api.app import create_app
 from vidgov.catalog.importer import import_catalog
 from vidgov.domain.divisions import load_divisions
 from vidgov.probing.models import CameraHealth, ProbeRecord
 from vidgov.services import analytics
-from vidgov.services.analytics import CountQuery, CountsBy, EventQuery, spec_from_json
+from vidgov.services.analytics import spec_from_json
 from vidgov.services.live_analytics import LiveAnalytics, LiveSettings
 from vidgov.services.sweeps import picture_diagnoser
-from vidgov.sharing.policy import Scope
+from vidgov.settings import Settings
+from vidgov.sharing.accounts import create_user
+from vidgov.sharing.policy import Role, Scope
 from vidgov.simulate.fleet import Condition, Fleet
 
 VTEST = Path("/usr/share/doc/opencv-doc/examples/data/vtest.avi")  # Debian's opencv-doc
 SCENE, DEAD = "45010300001320000001", "45030200001320000020"  # Nanning, Guilin
-NANNING, GUILIN = Scope(("4501",)), Scope(("4503",))
+PASSWORD = "correct horse battery"
 PLAZA = {"id": "plaza", "points": [[0, 150], [768, 150], [768, 576], [0, 576]]}
 GATE = {"id": "gate", "start": [420, 576], "end": [420, 150]}
 
@@ -105,21 +110,41 @@ def test_a_subscription_on_a_real_scene_yields_counts_an_event_and_a_diagnosis(
     assert dead.connections == 0, dead
     assert len(dead.errors) >= 2, dead  # retried, in its own threads
 
-    divisions = load_divisions()
-    window = CountQuery(by=CountsBy.CAMERA, since=started - timedelta(minutes=2),
-                        until=datetime.now(UTC) + timedelta(minutes=2))
-    with Session(engine) as session:
-        mine = analytics.counts(session, divisions, NANNING, window)
-        theirs = analytics.counts(session, divisions, GUILIN, window)
-        events = analytics.event_page(session, divisions, NANNING, EventQuery(), 1, 50)
-        hidden = analytics.event_page(session, divisions, GUILIN, EventQuery(), 1, 50)
-        snapshot = session.scalars(select(AnalyticsEvent.snapshot_jpeg)).first()
-        health = session.get_one(CameraHealth, SCENE)
-    assert mine["rows"], mine  # people counted on the plaza, filed under the camera
-    assert not theirs["rows"]
-    assert [e["kind"] for e in events.items][:1] == ["crowd"], events
-    assert events.items[0]["peak"] >= 2
-    assert hidden.items == []
-    assert snapshot is not None
-    assert snapshot[:2] == b"\xff\xd8"  # a JPEG (blurred upstream: see test_deid)
-    assert (health.online, health.playable) == (True, True)  # the same decode, diagnosed
+    # What the users of each city see through the API.
+    with Session(engine) as session, session.begin():
+        divisions = load_divisions()
+        create_user(session, "nanning_user", PASSWORD, Role.DEPARTMENT_USER, ["450100"],
+                    divisions, department="南宁市公安局")
+        create_user(session, "guilin_user", PASSWORD, Role.DEPARTMENT_USER, ["450300"],
+                    divisions, department="桂林市公安局")
+        found = session.get_one(CameraHealth, SCENE)
+        health = (found.online, found.playable)
+    window = {"since": (started - timedelta(minutes=2)).isoformat(),
+              "until": (datetime.now(UTC) + timedelta(minutes=2)).isoformat()}
+    url = engine.url.render_as_string(hide_password=False)
+    with TestClient(create_app(Settings(database_url=url, cockpit_ttl_s=0))) as client:
+        def get(user: str, path: str, **params: str) -> Any:
+            token = client.post("/api/auth/token",
+                                data={"username": user, "password": PASSWORD}).json()
+            return client.get(path, params=params,
+                              headers={"Authorization": f"Bearer {token['access_token']}"})
+
+        mine = get("nanning_user", "/api/analytics/counts", by="camera", kind="zone",
+                   **window).json()
+        theirs = get("guilin_user", "/api/analytics/counts", by="camera", **window).json()
+        events = get("nanning_user", "/api/analytics/events").json()
+        hidden = get("guilin_user", "/api/analytics/events").json()
+        (crowd, *_) = events["items"]
+        picture = get("nanning_user", crowd["snapshot_url"])
+        not_theirs = get("guilin_user", crowd["snapshot_url"])
+    people = [t for t in mine["totals"] if t["class_name"] == "person"]
+    assert people, mine  # people counted on the plaza, filed under the camera
+    assert people[0]["key"] == SCENE
+    assert theirs["totals"] == []
+    assert crowd["kind"] == "crowd"
+    assert crowd["peak"] >= 2
+    assert hidden["items"] == []
+    assert picture.status_code == 200
+    assert not_theirs.status_code == 404
+    assert picture.content[:2] == b"\xff\xd8"  # a JPEG (blurred upstream: see test_deid)
+    assert health == (True, True)  # the same decode, diagnosed
