@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 
 from vidgov.catalog import importer
 from vidgov.catalog.importer import ImportReport, import_catalog
+from vidgov.errors import UnreadableCatalog
 from vidgov.store.db import open_store
 
 HEADER = "设备编码,设备名称,经度,备注\n"
@@ -23,23 +24,28 @@ ROWS = [
 ]
 
 
+ENCODINGS = ["gb18030", "utf-8", "utf-8-sig"]  # utf-8-sig: Excel's "CSV UTF-8", with a BOM
+
+
 def _import(tmp_path: Path, name: str, text: str, chunk_bytes: int,
-            monkeypatch: pytest.MonkeyPatch) -> tuple[ImportReport, Engine]:
+            monkeypatch: pytest.MonkeyPatch,
+            encoding: str = "gb18030") -> tuple[ImportReport, Engine]:
     monkeypatch.setattr(importer, "CHUNK_BYTES", chunk_bytes)
     path = tmp_path / name
-    path.write_bytes(text.encode("gb18030"))
+    path.write_bytes(text.encode(encoding))
     engine = open_store(f"sqlite:///{tmp_path / (name + '.db')}")
     return import_catalog(engine, [path]), engine
 
 
+@pytest.mark.parametrize("encoding", ENCODINGS)
 @pytest.mark.parametrize("extra", ["", "45010000001320000005,\"跨行\n单元格\",108.4,\n"],
                          ids=["line per row", "quoted line break (read whole)"])
 def test_chunked_import_equals_whole_import(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, extra: str
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, extra: str, encoding: str
 ) -> None:
     text = HEADER + "".join(ROWS * 3) + extra
-    whole, _ = _import(tmp_path, "whole.csv", text, 1 << 30, monkeypatch)
-    chunked, _ = _import(tmp_path, "chunked.csv", text, 64, monkeypatch)
+    whole, _ = _import(tmp_path, "whole.csv", text, 1 << 30, monkeypatch, encoding)
+    chunked, _ = _import(tmp_path, "chunked.csv", text, 64, monkeypatch, encoding)
     assert chunked.counts() == whole.counts()
     assert [(r.line, r.reason, r.detail.replace("chunked", "whole"), r.cells)
             for r in chunked.rejects] == [
@@ -48,12 +54,24 @@ def test_chunked_import_equals_whole_import(
     assert whole.inserted > 0
 
 
-def test_small_chunks_are_really_read_in_chunks(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.mark.parametrize("encoding", ENCODINGS)
+def test_small_chunks_are_really_read_in_chunks(tmp_path: Path, encoding: str) -> None:
     """Guards the test above: with 64-byte chunks a plain file is not read whole."""
     from vidgov.catalog.reading import stream_catalog
 
     path = tmp_path / "c.csv"
-    path.write_bytes((HEADER + "".join(ROWS * 3)).encode("gb18030"))
-    assert len(list(stream_catalog(path, 64))) > 2
+    path.write_bytes((HEADER + "".join(ROWS * 3)).encode(encoding))
+    tables = [t for f in stream_catalog(path, 64) for t in f.tables]
+    assert len(tables) > 2
+    assert tables[0].header[0] == "设备编码"  # the BOM is not part of the first header cell
+
+
+def test_a_bom_that_lies_is_reported_as_when_read_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(importer, "CHUNK_BYTES", 64)
+    path = tmp_path / "bad.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + (HEADER + "".join(ROWS * 3)).encode("gb18030"))
+    engine = open_store(f"sqlite:///{tmp_path / 'bad.db'}")
+    with pytest.raises(UnreadableCatalog, match=r"bad.csv: starts with a utf-8 BOM but line 1 "):
+        import_catalog(engine, [path])

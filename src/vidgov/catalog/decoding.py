@@ -55,21 +55,33 @@ def utf8_text(name: str, raw: bytes) -> bytes:
 
 
 def chunk_encoding(name: str, raw: bytes) -> str | None:
-    """``utf-8`` or ``gb18030`` when the file can be decoded a line-aligned chunk at a time.
+    """``utf-8`` or ``gb18030`` when the file can be decoded a line-aligned chunk at a time
+    (after :func:`bom_length` bytes: Excel's "CSV UTF-8" starts with a BOM).
 
-    None for a file with a BOM (decoded whole: rare, and UTF-16 has no byte-wise newlines).
-    Raises :class:`UnreadableCatalog` as :func:`utf8_text` would for the checks that need
-    the whole file (NUL bytes, UTF-8 lines before the first GBK byte).
+    None for UTF-16 (decoded whole: rare, and it has no byte-wise newlines). Raises
+    :class:`UnreadableCatalog` as :func:`utf8_text` would for the checks that need the
+    whole file (NUL bytes, UTF-8 lines before the first GBK byte, a BOM that lies).
     """
-    if raw.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return None
     _no_nul(name, raw)
+    if raw.startswith(codecs.BOM_UTF8):
+        try:
+            raw[len(codecs.BOM_UTF8):].decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise UnreadableCatalog(f"{name}: starts with a utf-8 BOM but is not utf-8") from exc
+        return "utf-8"
     try:
         raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         _refuse_utf8_then_other(name, raw, exc.start)
         return "gb18030"
     return "utf-8"
+
+
+def bom_length(raw: bytes) -> int:
+    """The bytes of a UTF-8 BOM at the start of ``raw`` (0 or 3), skipped when chunking."""
+    return len(codecs.BOM_UTF8) if raw.startswith(codecs.BOM_UTF8) else 0
 
 
 def utf8_chunk(name: str, chunk: bytes, encoding: str) -> bytes:

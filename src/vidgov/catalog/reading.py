@@ -18,7 +18,7 @@ from pathlib import Path
 
 import polars as pl
 
-from vidgov.catalog.decoding import chunk_encoding, utf8_chunk, utf8_text
+from vidgov.catalog.decoding import bom_length, chunk_encoding, utf8_chunk, utf8_text
 from vidgov.catalog.sources import (
     HEADER_SEARCH_ROWS,
     LINE,
@@ -90,16 +90,17 @@ def _read_bytes(path: Path) -> bytes:
 def _csv_chunks(
     path: Path, raw: bytes, encoding: str, chunk_bytes: int
 ) -> Iterator[CatalogFile]:
-    first_line, start = 1, 0
+    first_line, begin = 1, bom_length(raw)
+    start = begin
     header: tuple[str, ...] = ()
     fields: dict[str, int] = {}
     separator, skip = ",", 0
     head_end = _lines_end(raw, HEADER_SEARCH_ROWS)
     while start < len(raw):
-        end = _chunk_end(raw, start, chunk_bytes, head_end)
+        end = _chunk_end(raw, start, chunk_bytes, head_end, first=start == begin)
         chunk = raw[start:end]
         data = utf8_chunk(path.name, chunk, encoding)
-        if start == 0:
+        if start == begin:
             head = _head_lines(data, HEADER_SEARCH_ROWS)
             separator = _sniff_separator(head)
             head_rows = list(csv.reader(io.StringIO(head, newline=""), delimiter=separator))
@@ -116,7 +117,7 @@ def _csv_chunks(
         start, skip = end, 0
 
 
-def _chunk_end(raw: bytes, start: int, chunk_bytes: int, head_end: int) -> int:
+def _chunk_end(raw: bytes, start: int, chunk_bytes: int, head_end: int, first: bool) -> int:
     """Where the chunk from ``start`` ends: just after a newline about ``chunk_bytes`` on.
 
     The first and the last chunk are a quarter of that: the writer can start as soon as the
@@ -125,8 +126,8 @@ def _chunk_end(raw: bytes, start: int, chunk_bytes: int, head_end: int) -> int:
     """
     quarter, left = chunk_bytes // 4, len(raw) - start
     size = chunk_bytes
-    if start == 0:
-        size = max(quarter, head_end)
+    if first:
+        size = max(quarter, head_end - start)
     elif left <= 2 * quarter:
         size = left
     elif left <= chunk_bytes + quarter:
