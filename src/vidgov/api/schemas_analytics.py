@@ -172,11 +172,15 @@ class EventPage(BaseModel):
 
 
 WebhookUrl = Annotated[str, Field(
-    max_length=2000, pattern=r"^https?://([^\s/?#@]+@)?[A-Za-z0-9.\-]+(:[0-9]{1,5})?([/?#]\S*)?$",
+    # Printable ASCII only, spelled out: "\s" differs between the schema's regex dialect
+    # (ECMA) and the validator's (U+0085 is a space to one and not the other).
+    max_length=2000,
+    pattern=r"^https?://([A-Za-z0-9._~!$&'()*+,;=:%-]+@)?[A-Za-z0-9.-]+(:[0-9]{1,5})?"
+            r"([/?#][!-~]*)?$",
     description="Where events are POSTed (http or https)")]
 #: At least one visible character (control characters do not count: they strip away).
 WebhookName = Annotated[str, Field(min_length=1, max_length=100,
-                                   pattern=r"[^\s\u0000-\u001f\u007f]")]
+                                   pattern=r"[^\s\u0000-\u001f\u007f-\u00a0]")]
 
 
 class WebhookCreate(_Input):
