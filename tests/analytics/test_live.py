@@ -6,6 +6,7 @@ into a wall-clock minute so that its crossings fall on both sides of a minute bo
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import replace
 from itertools import islice
 from pathlib import Path
@@ -15,8 +16,8 @@ import polars as pl
 import pytest
 
 from vidgov.analytics.events import CrowdConfig
-from vidgov.analytics.live import StreamAnalysis
-from vidgov.analytics.pipeline import AnalysisOptions, Scenario, analyse
+from vidgov.analytics.live import Pixels, StreamAnalysis
+from vidgov.analytics.pipeline import AnalysisOptions, FrameLike, Scenario, analyse
 from vidgov.analytics.video import VideoFrame, open_video
 from vidgov.analytics.zones import LineSpec, ZoneSpec
 
@@ -53,13 +54,17 @@ def totals(series: pl.DataFrame, kind: str) -> dict[str, int]:
     return {"in": int(rows["in_count"].sum()), "out": int(rows["out_count"].sum())}
 
 
-@pytest.mark.parametrize("batch", [1, 3, 7])
-def test_batches_and_flushes_count_what_one_pass_counts(clip: Path, batch: int) -> None:
+@pytest.mark.parametrize(("batch", "as_pixels"), [(1, False), (3, False), (7, True)])
+def test_batches_and_flushes_count_what_one_pass_counts(clip: Path, batch: int,
+                                                        as_pixels: bool) -> None:
     with open_video(str(clip)) as (info, frames):
         whole = analyse(frames, info, BrightBlobDetector(), replace(OPTIONS, every=EVERY))
     live = StreamAnalysis(OPTIONS, info, BrightBlobDetector(), frame_rate=info.fps / EVERY,
                           offset_s=45.0)  # the crossings at ~15 s land at ~60 s
-    frames = iter(sampled(clip))
+    handles = sampled(clip)
+    # The live worker hands on pixels converted in its decoding thread: they count the same.
+    frames: Iterator[FrameLike] = iter(
+        [Pixels(f.index, f.t_s, f.bgr()) for f in handles] if as_pixels else handles)
     pieces = []
     while chunk := list(islice(frames, batch)):
         live.feed(chunk)
@@ -111,3 +116,12 @@ def test_an_open_event_is_handed_out_as_it_stands_and_closed_once(clip: Path) ->
     assert [(e.kind, e.region_id, e.started_s, e.ended_s, e.peak) for e in whole.events] == [
         (event.kind, event.region_id, event.started_s, event.ended_s, event.peak)]
     assert live.flush(final=True).events == []
+
+
+def test_pixels_scale_down_like_a_frame_handle_and_never_up(clip: Path) -> None:
+    (handle, *_) = sampled(clip)
+    pixels = Pixels(handle.index, handle.t_s, handle.bgr())
+    assert pixels.bgr().shape == (720, 1280, 3)
+    assert pixels.bgr(640).shape == handle.bgr(640).shape == (360, 640, 3)
+    assert pixels.bgr(4000) is pixels.picture
+    assert np.abs(pixels.bgr(640).astype(int) - handle.bgr(640).astype(int)).mean() < 3

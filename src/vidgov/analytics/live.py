@@ -14,13 +14,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import cv2
+import numpy as np
 import polars as pl
 import supervision as sv
 from pydantic import BaseModel, ValidationError
 
 from vidgov.analytics.bytetrack import ByteTrack
 from vidgov.analytics.detect import Detector
-from vidgov.analytics.detectors.base import empty_detections
+from vidgov.analytics.detectors.base import Frame, empty_detections
 from vidgov.analytics.events import (
     CongestionConfig,
     CrowdConfig,
@@ -33,11 +35,12 @@ from vidgov.analytics.pipeline import (
     SERIES_SCHEMA,
     AnalysisOptions,
     Counters,
+    FrameLike,
     Scenario,
     build_watches,
     detect_batch,
 )
-from vidgov.analytics.video import VideoFrame, VideoInfo
+from vidgov.analytics.video import VideoInfo
 from vidgov.analytics.zones import LiveObserver
 from vidgov.errors import InvalidInput
 
@@ -66,6 +69,31 @@ def event_configs(scenario: Scenario, thresholds: Mapping[str, float]) -> dict[s
         known = ", ".join(model.model_fields)
         raise InvalidInput(f"threshold {where} of scenario {scenario}: {first['msg']} "
                            f"(its thresholds: {known})") from None
+
+
+@dataclass(frozen=True, slots=True)
+class Pixels:
+    """A decoded frame already turned into BGR pixels (a :class:`FrameLike`).
+
+    Why: PyAV converts a frame with a converter kept on that frame, which must not run in two
+    threads at once (two threads converting one frame hung the live worker in testing). The
+    live worker's decoding thread converts each frame it hands on, once, and the analysis
+    thread only ever sees these pixels.
+    """
+
+    index: int
+    t_s: float
+    picture: Frame
+
+    def bgr(self, max_side: int | None = None) -> Frame:
+        """The pixels, scaled down (never up) so the long side ≤ ``max_side``."""
+        height, width = self.picture.shape[:2]
+        scale = 1.0 if max_side is None else min(1.0, max_side / max(width, height))
+        if scale == 1.0:
+            return self.picture
+        size = (round(width * scale) // 2 * 2, round(height * scale) // 2 * 2)
+        return np.asarray(cv2.resize(self.picture, size, interpolation=cv2.INTER_AREA),
+                          dtype=np.uint8)
 
 
 @dataclass(frozen=True)
@@ -101,7 +129,7 @@ class StreamAnalysis:
         self.tracked: sv.Detections = empty_detections()
         self.analysed = 0
 
-    def feed(self, frames: Sequence[VideoFrame]) -> None:
+    def feed(self, frames: Sequence[FrameLike]) -> None:
         """Analyse ``frames`` (sampled ones, in order) with one detector call."""
         if not frames:
             return

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from itertools import islice
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import polars as pl
@@ -37,7 +37,7 @@ import supervision as sv
 
 from vidgov.analytics.bytetrack import ByteTrack, ByteTrackConfig
 from vidgov.analytics.detect import CLASSES, Detector
-from vidgov.analytics.detectors.base import empty_detections, select
+from vidgov.analytics.detectors.base import Frame, empty_detections, select
 from vidgov.analytics.events import (
     CongestionConfig,
     CongestionWatch,
@@ -219,7 +219,19 @@ def _batches(frames: Iterable[VideoFrame], size: int) -> Iterator[list[VideoFram
         yield batch
 
 
-def detect_batch(detector: Detector, frames: Sequence[VideoFrame], info: VideoInfo,
+class FrameLike(Protocol):
+    """A frame the detector can look at: a :class:`VideoFrame` handle, or pixels already
+    taken from one (the live worker converts in its decoding thread: PyAV's converter of a
+    frame must not be used from two threads at once)."""
+
+    @property
+    def index(self) -> int: ...
+    @property
+    def t_s(self) -> float: ...
+    def bgr(self, max_side: int | None = None) -> Frame: ...
+
+
+def detect_batch(detector: Detector, frames: Sequence[FrameLike], info: VideoInfo,
                  options: AnalysisOptions) -> list[sv.Detections]:
     """Detections in source pixels for sampled frames (one detector call for the batch)."""
     pictures = [f.bgr(options.detect_side) for f in frames]

@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from vidgov.analytics.detect import Detector
 from vidgov.analytics.events import Redact
-from vidgov.analytics.live import Flushed, StreamAnalysis, event_configs
+from vidgov.analytics.live import Flushed, Pixels, StreamAnalysis, event_configs
 from vidgov.analytics.models import AnalyticsSubscription
 from vidgov.analytics.pipeline import AnalysisOptions, Scenario
 from vidgov.analytics.video import VideoFrame, VideoInfo, open_video
@@ -251,19 +251,25 @@ class CameraRunner:
         next_sample = 0.0
         every = self.settings.diagnose_every_s
         next_diagnosis = 0.0 if every > 0 and self._diagnose is not None else float("inf")
-        window: list[VideoFrame] = []
+        window: list[Pixels] = []
         window_at = datetime.now(UTC)
         for frame in frames:
             if self._stop.is_set():
                 return
             self.stats.frames += 1
-            if frame.t_s >= next_sample:
-                queue.put(frame)
+            sample = frame.t_s >= next_sample
+            diagnose = frame.t_s >= next_diagnosis
+            if not (sample or diagnose):
+                continue
+            # Converted here, once: the analyst never touches PyAV (see Pixels).
+            pixels = Pixels(frame.index, frame.t_s, frame.bgr())
+            if sample:
+                queue.put(pixels)
                 next_sample = max(next_sample + interval, frame.t_s)
-            if frame.t_s >= next_diagnosis:
+            if diagnose:
                 if not window:
                     window_at = datetime.now(UTC)
-                window.append(frame)
+                window.append(pixels)
                 if len(window) == DIAGNOSIS_FRAMES:
                     queue.put(_Window(_decoded(window, window_at, info)))
                     window = []
@@ -274,7 +280,7 @@ class CameraRunner:
         last_flush = time.monotonic()
         while True:
             items = queue.take(self.settings.batch, timeout=1.0)
-            sampled = [i for i in items if isinstance(i, VideoFrame)]
+            sampled = [i for i in items if isinstance(i, Pixels)]
             if sampled:
                 with self._slots:
                     analysis.feed(sampled)
@@ -318,9 +324,9 @@ class CameraRunner:
         self.stats.diagnoses += 1
 
 
-def _decoded(frames: Sequence[VideoFrame], captured_at: datetime,
+def _decoded(frames: Sequence[Pixels], captured_at: datetime,
              info: VideoInfo) -> DecodedWindow:
-    pictures = np.stack([f.bgr() for f in frames])
+    pictures = np.stack([f.picture for f in frames])
     times = np.array([f.t_s for f in frames], dtype=np.float64)
     return DecodedWindow(pictures, times - times[0], captured_at, info.fps)
 
