@@ -75,3 +75,21 @@ def test_a_bom_that_lies_is_reported_as_when_read_whole(
     engine = open_store(f"sqlite:///{tmp_path / 'bad.db'}")
     with pytest.raises(UnreadableCatalog, match=r"bad.csv: starts with a utf-8 BOM but line 1 "):
         import_catalog(engine, [path])
+
+
+def test_a_file_that_turns_gbk_after_the_first_chunk_fails_as_when_read_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The encoding is probed on the first chunk; a later GBK chunk must still be refused."""
+    path = tmp_path / "mixed.csv"
+    path.write_bytes((HEADER + "".join(ROWS * 2)).encode("utf-8")
+                     + "".join(ROWS).encode("gb18030"))
+    engine = open_store(f"sqlite:///{tmp_path / 'mixed.db'}")
+    messages = []
+    for chunk_bytes in (1 << 30, 64):
+        monkeypatch.setattr(importer, "CHUNK_BYTES", chunk_bytes)
+        with pytest.raises(UnreadableCatalog, match="mixed encodings") as raised:
+            import_catalog(engine, [path])
+        messages.append(str(raised.value))
+    assert messages[0] == messages[1]
+    assert "line 16 is not" in messages[1]

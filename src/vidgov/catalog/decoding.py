@@ -54,26 +54,28 @@ def utf8_text(name: str, raw: bytes) -> bytes:
     return text.encode("utf-8")
 
 
-def chunk_encoding(name: str, raw: bytes) -> str | None:
+def chunk_encoding(name: str, raw: bytes, probe_bytes: int) -> str | None:
     """``utf-8`` or ``gb18030`` when the file can be decoded a line-aligned chunk at a time
     (after :func:`bom_length` bytes: Excel's "CSV UTF-8" starts with a BOM).
 
-    None for UTF-16 (decoded whole: rare, and it has no byte-wise newlines). Raises
-    :class:`UnreadableCatalog` as :func:`utf8_text` would for the checks that need the
-    whole file (NUL bytes, UTF-8 lines before the first GBK byte, a BOM that lies).
+    Decided on the first ``probe_bytes``, so that a big UTF-8 file is not decoded once more
+    before its first chunk: :func:`utf8_chunk` checks each chunk, and one that is not UTF-8
+    after all sends the caller back to reading the file whole. None for UTF-16 (decoded
+    whole: rare, and it has no byte-wise newlines). Raises :class:`UnreadableCatalog` as
+    :func:`utf8_text` would for the checks that need the whole file (NUL bytes, UTF-8 lines
+    before the first GBK byte, a BOM that lies).
     """
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return None
     _no_nul(name, raw)
-    if raw.startswith(codecs.BOM_UTF8):
-        try:
-            raw[len(codecs.BOM_UTF8):].decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise UnreadableCatalog(f"{name}: starts with a utf-8 BOM but is not utf-8") from exc
-        return "utf-8"
+    begin = bom_length(raw)
     try:
-        raw.decode("utf-8")
+        # Incremental, so a character cut at the end of the probe is not an error.
+        codecs.getincrementaldecoder("utf-8")().decode(
+            raw[begin:begin + probe_bytes], final=begin + probe_bytes >= len(raw))
     except UnicodeDecodeError as exc:
+        if begin:
+            raise UnreadableCatalog(f"{name}: starts with a utf-8 BOM but is not utf-8") from exc
         _refuse_utf8_then_other(name, raw, exc.start)
         return "gb18030"
     return "utf-8"
@@ -93,6 +95,7 @@ def utf8_chunk(name: str, chunk: bytes, encoding: str) -> bytes:
     the chunk: the caller re-reads the whole file to report the error.
     """
     if encoding == "utf-8":
+        chunk.decode("utf-8")  # the file was only probed
         return chunk
     with ThreadPoolExecutor(max_workers=1) as pool:
         check = pool.submit(_refuse_other_then_utf8, name, chunk)

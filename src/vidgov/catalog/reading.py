@@ -65,7 +65,8 @@ def stream_catalog(path: Path, chunk_bytes: int | None) -> Iterator[CatalogFile]
         yield read_workbook(path)
         return
     try:
-        encoding = chunk_encoding(path.name, raw) if chunk_bytes is not None else None
+        encoding = (chunk_encoding(path.name, raw, chunk_bytes) if chunk_bytes is not None
+                    else None)
     except UnreadableCatalog as exc:
         raise WholeFileNeeded from exc
     if chunk_bytes is None or encoding is None or len(raw) <= chunk_bytes:
@@ -82,7 +83,7 @@ def _read_bytes(path: Path) -> bytes:
         raw = path.read_bytes()
     except OSError as exc:
         raise UnreadableCatalog(f"{path}: cannot read: {exc.strerror or exc}") from exc
-    if not raw.strip():
+    if not raw or raw.isspace():  # not strip(): that copies the whole file
         raise UnreadableCatalog(f"{path}: the file is empty")
     return raw
 
