@@ -7,7 +7,7 @@ default is checked when the app is built, not hoped for.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from vidgov.domain.divisions import Divisions
 from vidgov.domain.geo import Boundaries
+from vidgov.services.privacy import JpegRedactor
 from vidgov.services.read_model import EstateView
 from vidgov.settings import Settings
 from vidgov.sharing.accounts import Account, CredentialKind, account_of, resolve_credential
@@ -33,6 +34,7 @@ class Services:
     divisions: Divisions
     boundaries: Boundaries
     view: EstateView
+    redact: JpegRedactor = field(default_factory=JpegRedactor)  # pictures on their way out
 
 
 def get_services(request: Request) -> Services:

@@ -91,7 +91,7 @@ def camera_probes(device_id: DeviceId, account: Reader, services: ServicesDep,
 def camera_snapshot(device_id: DeviceId,
                     account: Annotated[Account, account_for(Action.SNAPSHOT_READ)],
                     services: ServicesDep) -> Response:
-    """The newest diagnosis evidence picture (downscaled JPEG)."""
+    """The newest diagnosis evidence picture (downscaled JPEG), faces and plates blurred."""
     jpeg, code = records.latest_snapshot(services.engine, account.scope, device_id)
-    return Response(jpeg, media_type="image/jpeg",
+    return Response(services.redact(jpeg), media_type="image/jpeg",
                     headers={"X-Fault": code, "Cache-Control": "private, max-age=60"})
