@@ -104,6 +104,7 @@ def make_camera_clip(path: Path, gop: int) -> Path:
         for index, frame in enumerate(source.decode(video=0)):
             big = frame.reformat(width=SIZE_WH[0], height=SIZE_WH[1], format="yuv420p",
                                  interpolation="BICUBIC")
+            big.pict_type = av.video.frame.PictureType.NONE  # else vtest's I-frames force IDRs
             while written < (index + 1) * CAMERA_FPS / 10:
                 big.pts, big.time_base = written, Fraction(1, CAMERA_FPS)
                 target.mux(stream.encode(big))
