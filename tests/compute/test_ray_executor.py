@@ -7,8 +7,10 @@ is not there must fail at once with one line, not hang for minutes as ``ray.init
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import socket
+import threading
 import time
 from collections.abc import Iterator
 from fractions import Fraction
@@ -121,6 +123,49 @@ def test_an_unreachable_cluster_fails_at_once_in_one_line() -> None:
     message = str(raised.value)
     assert "\n" not in message
     assert message.startswith(f"Ray cluster at {address} is unreachable")
+
+
+@pytest.fixture
+def silent_port() -> Iterator[int]:
+    """A loopback port that accepts connections (the kernel's backlog) and never speaks."""
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(4)
+        yield server.getsockname()[1]
+
+
+@pytest.fixture
+def other_service_port() -> Iterator[int]:
+    """A loopback port where something else answers (an SSH-like banner) and hangs up."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(4)
+
+    def answer() -> None:
+        with contextlib.suppress(OSError):
+            connection, _ = server.accept()
+            with connection:
+                connection.sendall(b"SSH-2.0-OpenSSH_9.2\r\n")
+
+    thread = threading.Thread(target=answer, daemon=True)
+    thread.start()
+    yield server.getsockname()[1]
+    server.close()
+    thread.join(timeout=2)
+
+
+def test_a_port_that_never_answers_fails_within_the_timeout(silent_port: int) -> None:
+    """The case where ``ray.init`` itself waits two minutes and then exits the process."""
+    started = time.perf_counter()
+    with pytest.raises(ClusterUnreachable, match=r"unreachable \(timed out; waited at most 1 s\)"):
+        RayExecutor(RayConfig(address=f"127.0.0.1:{silent_port}", connect_timeout_s=1.0))
+    assert time.perf_counter() - started < 2.5
+
+
+def test_another_service_is_not_taken_for_ray(other_service_port: int) -> None:
+    with pytest.raises(ClusterUnreachable, match="answers but not as a Ray head"):
+        RayExecutor(RayConfig(address=f"127.0.0.1:{other_service_port}",
+                              connect_timeout_s=2.0))
 
 
 @pytest.mark.parametrize("address", ["localhost", "127.0.0.1:", ":6379", "127.0.0.1:port"])

@@ -64,17 +64,32 @@ def _host_port(address: str) -> tuple[str, int]:
     return host, int(port)
 
 
+_HTTP2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+_HTTP2_SETTINGS = bytes([0, 0, 0, 4, 0, 0, 0, 0, 0])  # an empty SETTINGS frame
+_SETTINGS_TYPE = 4
+
+
 def probe(address: str, timeout_s: float) -> None:
-    """Raise :class:`ClusterUnreachable` unless something accepts TCP at ``address`` within
-    ``timeout_s``."""
+    """Raise :class:`ClusterUnreachable` unless a gRPC server (Ray's GCS speaks gRPC) answers
+    at ``address`` within ``timeout_s``.
+
+    Why more than a TCP connect: a port that accepts and then says nothing (a wrong service,
+    a hung head) makes ``ray.init`` wait two minutes and then exit the process. A gRPC server
+    answers the HTTP/2 preface with its own SETTINGS frame at once; anything else fails here.
+    """
     host, port = _host_port(address)
     try:
-        with socket.create_connection((host, port), timeout=timeout_s):
-            pass
+        with socket.create_connection((host, port), timeout=timeout_s) as sock:
+            sock.settimeout(timeout_s)
+            sock.sendall(_HTTP2_PREFACE + _HTTP2_SETTINGS)
+            reply = sock.recv(9)
     except OSError as exc:
-        reason = exc.strerror or type(exc).__name__
+        reason = exc.strerror or str(exc) or type(exc).__name__
         raise ClusterUnreachable(f"Ray cluster at {address} is unreachable ({reason}; "
                                  f"waited at most {timeout_s:g} s)") from None
+    if len(reply) < 9 or reply[3] != _SETTINGS_TYPE:
+        raise ClusterUnreachable(f"Ray cluster at {address} is unreachable (the port answers "
+                                 "but not as a Ray head: no gRPC reply)")
 
 
 def _run_batch(fn: Callable[[Any], Any], items: list[Any]) -> list[Any]:
@@ -100,8 +115,12 @@ class RayExecutor:
             raise ConfigurationError("Ray is already initialised in this process: "
                                      "close the other executor first")
         if self.config.address is not None:
-            ray.init(address=self.config.address, log_to_driver=False,
-                     configure_logging=False)
+            try:
+                ray.init(address=self.config.address, log_to_driver=False,
+                         configure_logging=False)
+            except (SystemExit, ConnectionError, TimeoutError) as exc:  # Ray exits on failure
+                raise ClusterUnreachable(f"Ray cluster at {self.config.address} answered but "
+                                         f"could not be joined ({exc})") from None
         else:
             os.environ.setdefault("RAY_AUTH_MODE", "disabled")
             # workers on this machine import what this process imports, as LocalExecutor does
