@@ -19,14 +19,14 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Executable, Select, func, select
+from sqlalchemy import ColumnElement, Executable, Select, func, select
 from sqlalchemy.orm import Session
 
 from vidgov.analytics.events import Event, EventKind
@@ -459,23 +459,24 @@ def counts(session: Session, divisions: Divisions, scope: Scope, query: CountQue
                    CountsBy.PLACE: (Camera.place_type,),
                    CountsBy.CITY: (Camera.admin_code,),
                    CountsBy.COUNTY: (Camera.admin_code,)}[query.by]
+    bucket, parse = _bucket_sql(session.get_bind().dialect.name, query.bucket)
     statement = (
-        select(*key_columns, CountMinute.minute, CountMinute.kind, CountMinute.class_name,
+        select(*key_columns, bucket.label("minute"), CountMinute.kind, CountMinute.class_name,
                func.sum(CountMinute.in_count).label("in_count"),
                func.sum(CountMinute.out_count).label("out_count"),
                func.max(CountMinute.occupancy_max).label("occupancy_max"))
         .join(Camera, Camera.device_id == CountMinute.device_id)
         .where(scope.camera_condition(), query.places.camera_condition(),
                CountMinute.minute >= utc(query.since), CountMinute.minute < utc(query.until))
-        .group_by(*key_columns, CountMinute.minute, CountMinute.kind, CountMinute.class_name))
+        .group_by(*key_columns, bucket, CountMinute.kind, CountMinute.class_name))
     if query.classes:
         statement = statement.where(CountMinute.class_name.in_(query.classes))
     if query.kind:
         statement = statement.where(CountMinute.kind == query.kind)
     if query.device_id:
         statement = statement.where(CountMinute.device_id == query.device_id)
-    # Minutes as naive UTC: PostgreSQL answers aware timestamps, SQLite naive ones.
-    raw = [(*r[:-6], _naive_utc(r.minute), *r[-5:]) for r in session.execute(statement)]
+    # Buckets as naive UTC: PostgreSQL answers timestamps, SQLite text.
+    raw = [(*r[:-6], parse(r.minute), *r[-5:]) for r in session.execute(statement)]
     frame = _with_group(pl.DataFrame(raw, orient="row", schema=_raw_schema(query.by)),
                         query.by, divisions)
     series = (frame.with_columns(pl.col("minute").dt.truncate(_BUCKET_EVERY[query.bucket])
@@ -491,6 +492,20 @@ def counts(session: Session, divisions: Divisions, scope: Scope, query: CountQue
     rows = [{**r, "time": iso(r["time"])} for r in series.to_dicts()]
     return {"by": query.by.value, "bucket": query.bucket.value, "since": iso(query.since),
             "until": iso(query.until), "rows": rows, "totals": totals.to_dicts()}
+
+
+def _bucket_sql(dialect: str, bucket: Bucket
+                ) -> tuple[ColumnElement[Any], Callable[[Any], datetime]]:
+    """The minute truncated to its bucket in SQL, and how to read it back as naive UTC: the
+    store sums a day of minutes into 24 hourly rows instead of handing over 1,440."""
+    if dialect == "postgresql":
+        truncated = func.date_trunc(bucket.value, func.timezone("UTC", CountMinute.minute))
+        return truncated, _naive_utc
+    # SQLite keeps "YYYY-MM-DD HH:MM:SS.ffffff" (UTC, as written): a prefix is the bucket.
+    width, tail = {Bucket.MINUTE: (16, ":00"), Bucket.HOUR: (13, ":00:00"),
+                   Bucket.DAY: (10, " 00:00:00")}[bucket]
+    return (func.substr(CountMinute.minute, 1, width),
+            lambda text: datetime.fromisoformat(f"{text}{tail}"))
 
 
 def _raw_schema(by: CountsBy) -> dict[str, Any]:
