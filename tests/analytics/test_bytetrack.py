@@ -84,3 +84,28 @@ def test_output_keeps_the_detections_fields() -> None:
     assert tracked.class_id.tolist() == [0, 2]
     assert list(tracked.data["class_name"]) == ["person", "car"]
     np.testing.assert_allclose(tracked.xyxy[1], [50, 0, 60, 20])
+
+
+@pytest.mark.parametrize(("max_speed", "tracked_frames"), [(2.0, 9), (0.0, 1)])
+def test_at_one_frame_a_second_a_walker_keeps_one_id(max_speed: float,
+                                                     tracked_frames: int) -> None:
+    # 60 px tall, walking 50 px (0.8 heights) a second: at 1 fps the boxes (20 px wide) never
+    # overlap, so by overlap alone (max_speed 0) the walker is lost after the first frame and
+    # each new box is a new, never confirmed track.
+    tracker = ByteTrack(ByteTrackConfig(max_speed_h_s=max_speed), frame_rate=1)
+    seen = []
+    for step in range(1, 10):
+        x = 50 * step
+        seen.extend(ids(tracker.update(detections([(x - 10, 100, x + 10, 160)]))))
+    assert seen == [1] * tracked_frames
+
+
+def test_by_distance_only_the_same_class_and_size_and_within_reach() -> None:
+    tracker = ByteTrack(frame_rate=1)
+    tracker.update(detections([(0, 100, 20, 160)]))
+    tracker.update(detections([(50, 100, 70, 160)]))  # confirmed: id 1
+    # Then: a car where the walker would be, a giant, one 10 heights away: none is it.
+    for box, class_id in [((100, 100, 120, 160), 2), ((90, 40, 150, 220), 0),
+                          ((700, 100, 720, 160), 0)]:
+        tracked = tracker.update(detections([box], classes=[class_id]))
+        assert 1 not in ids(tracked), (box, class_id)

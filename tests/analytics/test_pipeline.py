@@ -256,3 +256,20 @@ def test_vtest_series_buckets_add_up_to_the_totals(vtest_result: AnalysisResult)
     assert peak["occupancy"] >= 3                      # the plaza holds several walkers
     assert peak["visits"] == peak["ended"] > 0         # every visit closed by the end
     assert 0 < peak["dwell_s"] <= vtest_result.duration_s
+
+
+@pytest.mark.slow
+def test_vtest_counted_at_one_frame_a_second_stays_within_10_percent(
+        vtest_video: Path, nanodet_onnx: Path) -> None:
+    # What a live subscription at 1 fps sees: walkers move most of a body width between
+    # frames, and the tracker follows them by distance where their boxes no longer overlap.
+    x1, y1, x2, y2 = LABELS["line"]["xyxy"]
+    options = AnalysisOptions(lines=(LineSpec(LABELS["line"]["id"], (x1, y1), (x2, y2)),),
+                              every=10)
+    detector = NanoDet(NanoDetConfig(model_path=nanodet_onnx,
+                                     score_threshold=TRACKING_SCORE_THRESHOLD))
+    with open_video(str(vtest_video)) as (info, frames):
+        result = analyse(frames, info, detector, options)
+    counted = result.lines[LABELS["line"]["id"]]["person"]
+    hand = LABELS["counts"]["in"] + LABELS["counts"]["out"]
+    assert abs(counted["in"] + counted["out"] - hand) <= 0.1 * hand, counted

@@ -37,6 +37,11 @@ class ByteTrackConfig(BaseModel):
     new_track_score: float = Field(0.6, gt=0, le=1, description="Lowest score to open a track.")
     match_iou: float = Field(0.2, gt=0, le=1, description="Lowest IoU of a first match.")
     lost_s: float = Field(3.0, gt=0, description="Seconds a lost track may be found again.")
+    max_speed_h_s: float = Field(2.0, ge=0, description=(
+        "When frames are far apart (a low sampling rate) a person's box may not overlap the "
+        "last one at all: a detection left unmatched may still join a track of its class and "
+        "size whose predicted centre is within this many box heights per second of elapsed "
+        "time (people walk about one height a second). 0: overlap only."))
 
 
 _STD_POSITION = 1.0 / 20
@@ -105,6 +110,30 @@ class _Track:
         return np.array([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2])
 
 
+def _match_near(tracks: list[_Track], boxes: FloatArray, classes: npt.NDArray[np.int64],
+                reach_h: list[float]) -> tuple[list[tuple[int, int]], list[int], list[int]]:
+    """Hungarian matching on centre distance in box heights, for boxes that overlap nothing:
+    a pair must share a class, have heights within a factor 1.5, and lie within the track's
+    ``reach_h`` (its height times the distance it may have gone since it was last seen)."""
+    if not tracks or len(boxes) == 0:
+        return [], list(range(len(tracks))), list(range(len(boxes)))
+    predicted = np.stack([t.predicted_xyxy() for t in tracks])
+    centres_t = (predicted[:, :2] + predicted[:, 2:]) / 2
+    centres_d = (boxes[:, :2] + boxes[:, 2:]) / 2
+    heights_t = np.maximum(predicted[:, 3] - predicted[:, 1], 1e-6)
+    heights_d = np.maximum(boxes[:, 3] - boxes[:, 1], 1e-6)
+    distance = np.linalg.norm(centres_t[:, None, :] - centres_d[None, :, :], axis=2)
+    cost = distance / heights_t[:, None]
+    ratio = heights_d[None, :] / heights_t[:, None]
+    allowed = ((cost <= np.array(reach_h)[:, None]) & (ratio <= 1.5) & (ratio >= 1 / 1.5)
+               & (np.array([t.class_id for t in tracks])[:, None] == classes[None, :]))
+    rows, cols = linear_sum_assignment(np.where(allowed, cost, 1e6))
+    pairs = [(int(r), int(c)) for r, c in zip(rows, cols, strict=True) if allowed[r, c]]
+    matched_t, matched_d = {r for r, _ in pairs}, {c for _, c in pairs}
+    return (pairs, [i for i in range(len(tracks)) if i not in matched_t],
+            [j for j in range(len(boxes)) if j not in matched_d])
+
+
 def _match(tracks: list[_Track], boxes: FloatArray, scores: FloatArray, min_iou: float,
            ) -> tuple[list[tuple[int, int]], list[int], list[int]]:
     """Hungarian matching on IoU × score (ByteTrack's fused cost); pairs under ``min_iou`` fail."""
@@ -128,6 +157,7 @@ class ByteTrack:
 
     def __init__(self, config: ByteTrackConfig | None = None, frame_rate: float = 25.0) -> None:
         self.config = config or ByteTrackConfig()
+        self._frame_s = 1.0 / frame_rate
         self._lost_frames = max(1, round(self.config.lost_s * frame_rate))
         self._tracks: list[_Track] = []
         self._frame = 0
@@ -153,6 +183,12 @@ class ByteTrack:
         pairs, left, free_high = _match(pool, boxes[high], scores[high], cfg.match_iou)
         for ti, di in pairs:
             self._claim(pool[ti], high[di], boxes, scores, classes, owner)
+        # 1b. what overlapped nothing, by distance: frames far apart (low sampling rates)
+        pool = [pool[i] for i in left]
+        pairs, left, free_near = self._near(pool, high[free_high], boxes, classes)
+        for ti, di in pairs:
+            self._claim(pool[ti], high[free_high][di], boxes, scores, classes, owner)
+        free_high = [free_high[j] for j in free_near]
         # 2. weak detections against confirmed tracks seen last frame and still unmatched
         pool = [pool[i] for i in left if not pool[i].lost]
         pairs, _, _ = _match(pool, boxes[low], scores[low], 0.5)
@@ -161,9 +197,14 @@ class ByteTrack:
         # 3. unconfirmed tracks (seen once) against the confident detections left over
         high = high[free_high]
         pool = [t for t in self._tracks if not t.confirmed]
-        pairs, _, free = _match(pool, boxes[high], scores[high], 0.3)
+        pairs, left, free = _match(pool, boxes[high], scores[high], 0.3)
         for ti, di in pairs:
             self._claim(pool[ti], high[di], boxes, scores, classes, owner)
+        pool = [pool[i] for i in left]
+        pairs, _, free_near = self._near(pool, high[free], boxes, classes)
+        for ti, di in pairs:
+            self._claim(pool[ti], high[free][di], boxes, scores, classes, owner)
+        free = [free[j] for j in free_near]
         starters = [high[j] for j in free if scores[high[j]] >= cfg.new_track_score]
 
         kept = []
@@ -181,6 +222,17 @@ class ByteTrack:
             kept.append(track)
         self._tracks = kept
         return self._output(detections, owner)
+
+    def _near(self, tracks: list[_Track], candidates: npt.NDArray[np.intp], boxes: FloatArray,
+              classes: npt.NDArray[np.int64],
+              ) -> tuple[list[tuple[int, int]], list[int], list[int]]:
+        """:func:`_match_near` with each track's reach: its speed limit times the seconds
+        since it was last seen (nothing when the limit is 0)."""
+        if self.config.max_speed_h_s == 0:
+            return [], list(range(len(tracks))), list(range(len(candidates)))
+        reach = [self.config.max_speed_h_s * (self._frame - t.last_frame) * self._frame_s
+                 for t in tracks]
+        return _match_near(tracks, boxes[candidates], classes[candidates], reach)
 
     def _claim(self, track: _Track, index: np.intp, boxes: FloatArray, scores: FloatArray,
                classes: npt.NDArray[np.int64], owner: dict[int, _Track]) -> None:
