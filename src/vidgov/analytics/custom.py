@@ -23,9 +23,14 @@ import numpy as np
 import supervision as sv
 from pydantic import BaseModel, ConfigDict, Field
 
-from vidgov.analytics.detectors.base import Frame, empty_detections, letterbox, open_session
+from vidgov.analytics.detectors.base import (
+    Frame,
+    empty_detections,
+    letterbox,
+    open_session,
+    square_input,
+)
 from vidgov.analytics.detectors.yolo import MAX_CANDIDATES, candidates
-from vidgov.errors import ConfigurationError
 
 INSTALL_HINT = "train and export your own model; vidgov ships none for these objects"
 
@@ -53,14 +58,8 @@ class UserModelDetector:
         self.config = config
         self._session: Any = open_session(config.model_path, config.threads,
                                           install_hint=INSTALL_HINT)
-        model_input = self._session.get_inputs()[0]
-        self._input_name: str = model_input.name
-        side = model_input.shape[2] if len(model_input.shape) == 4 else None
-        size = side if isinstance(side, int) else config.input_size
-        if size is None:
-            raise ConfigurationError(f"{config.model_path}: the input size is dynamic; set "
-                                     "input_size (e.g. 640)")
-        self.input_size: int = size
+        self._input_name, self.input_size = square_input(self._session, config.model_path,
+                                                         config.input_size)
 
     def detect(self, frames: Sequence[Frame]) -> list[sv.Detections]:
         """ultralytics pre-processing (RGB, 0–1, grey letterbox), then class-agnostic NMS."""

@@ -283,7 +283,25 @@ def _ongoing(event: Event) -> Event:
     return replace(event, details={**event.details, "ongoing": True})
 
 
-class CrowdWatch:
+class _EpisodeWatch:
+    """What the one-episode-at-a-time watches share: ended events kept until handed out."""
+
+    _done: list[Event]
+
+    def _finish(self) -> None:
+        """Close the open episode, if any, into ``_done``."""
+        raise NotImplementedError
+
+    def events(self) -> list[Event]:
+        self._finish()
+        return list(self._done)
+
+    def take_ended(self) -> list[Event]:
+        ended, self._done = self._done, []
+        return ended
+
+
+class CrowdWatch(_EpisodeWatch):
     """Crowd gathering in one zone: a sustained count, or a sudden rise.
 
     Per analysed frame the people inside are counted, then smoothed (median over ``smooth_s``).
@@ -372,15 +390,6 @@ class CrowdWatch:
                                 self._zone.spec.id, self._threshold(self._open),
                                 self._redact))]
 
-    def events(self) -> list[Event]:
-        self._finish()
-        return list(self._done)
-
-    def take_ended(self) -> list[Event]:
-        ended, self._done = self._done, []
-        return ended
-
-
 @dataclass
 class _Trail:
     """A track's recent bottom centres and heights, to measure its speed."""
@@ -400,7 +409,7 @@ class _Trail:
         return float(np.hypot(x - x0, y - y0)) / max(heights, 1.0) / (t_s - t0)
 
 
-class CongestionWatch:
+class CongestionWatch(_EpisodeWatch):
     """Congestion in one zone: at least ``vehicles`` vehicles inside whose median speed (box
     heights per second) stays under ``max_speed_h_s`` for ``seconds``; one event until the
     condition has failed for more than ``clear_s``. A vehicle counts towards the median once
@@ -471,15 +480,6 @@ class CongestionWatch:
         event = _close(self._open, EventKind.CONGESTION, self._camera_id, self._zone.spec.id,
                        self.config.vehicles, self._redact)
         return [_ongoing(replace(event, details={**event.details, **self._speed_details()}))]
-
-    def events(self) -> list[Event]:
-        self._finish()
-        return list(self._done)
-
-    def take_ended(self) -> list[Event]:
-        ended, self._done = self._done, []
-        return ended
-
 
 @dataclass
 class _Stay:

@@ -73,6 +73,18 @@ def open_session(model_path: Path, threads: int, *, install_hint: str) -> Any:
     return ort.InferenceSession(str(model_path), options, providers=providers)
 
 
+def square_input(session: Any, model_path: Path, input_size: int | None) -> tuple[str, int]:
+    """The model's input name and square side: from the model, or ``input_size`` when the
+    model was exported with a dynamic size (then it must be given)."""
+    model_input = session.get_inputs()[0]
+    side = model_input.shape[2] if len(model_input.shape) == 4 else None
+    size = side if isinstance(side, int) else input_size
+    if size is None:
+        raise ConfigurationError(f"{model_path}: the input size is dynamic; set input_size "
+                                 "(e.g. 640)")
+    return str(model_input.name), size
+
+
 @dataclass(frozen=True, slots=True)
 class Letterbox:
     """How a frame was fitted into the model's square input: scale, then pad right and bottom."""

@@ -29,6 +29,7 @@ from vidgov.analytics.detectors.base import (
     empty_detections,
     letterbox,
     open_session,
+    square_input,
     to_detections,
 )
 from vidgov.errors import ConfigurationError
@@ -84,14 +85,8 @@ class YoloOnnx:
         self.config = config
         self._session: Any = open_session(config.model_path, config.threads,
                                           install_hint=INSTALL_HINT)
-        model_input = self._session.get_inputs()[0]
-        self._input_name: str = model_input.name
-        side = model_input.shape[2] if len(model_input.shape) == 4 else None
-        size = side if isinstance(side, int) else config.input_size
-        if size is None:
-            raise ConfigurationError(f"{config.model_path}: the input size is dynamic; set "
-                                     "input_size (e.g. 640)")
-        self.input_size: int = size
+        self._input_name, self.input_size = square_input(self._session, config.model_path,
+                                                         config.input_size)
         self._columns, self._class_ids = class_columns(config.class_names)
 
     def preprocess(self, frame: Frame) -> tuple[FloatArray, Letterbox]:
