@@ -104,3 +104,13 @@ def pile_appears(index: int, picture: np.ndarray) -> None:
     """From frame 20 on, a white square covering a quarter of a 240×240 picture."""
     if index >= 20:
         picture[60:180, 60:180] = 255
+
+
+def two_walkers(index: int, picture: np.ndarray) -> None:
+    """A walks right along y 100-180, B walks left along y 400-480; both cross x = 640.
+
+    6 px a frame: at every=3 a 40 px box moves 18 px between analysed frames, under half its
+    width, as people do at 25 fps (ByteTrack matches by overlap)."""
+    a, b = 460 + 6 * index, 820 - 6 * index
+    picture[100:180, a - 20:a + 20] = 255
+    picture[400:480, b - 20:b + 20] = 255

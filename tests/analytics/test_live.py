@@ -21,7 +21,7 @@ from vidgov.analytics.pipeline import AnalysisOptions, FrameLike, Scenario, anal
 from vidgov.analytics.video import VideoFrame, open_video
 from vidgov.analytics.zones import LineSpec, ZoneSpec
 
-from .builders import BrightBlobDetector, write_clip
+from .builders import BrightBlobDetector, two_walkers, write_clip
 
 EVERY = 2
 OPTIONS = AnalysisOptions(
@@ -30,18 +30,11 @@ OPTIONS = AnalysisOptions(
     every=1, detect_side=640)
 
 
-def walkers(index: int, picture: np.ndarray) -> None:
-    """A walks right along y 100-180, B walks left along y 400-480; both cross x = 640."""
-    a, b = 460 + 6 * index, 820 - 6 * index
-    picture[100:180, a - 20:a + 20] = 255
-    picture[400:480, b - 20:b + 20] = 255
-
-
 @pytest.fixture(scope="module")
 def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
     # At 2 fps, 60 frames last 30 s: the crossings (frames ~25-35) fall around t = 15 s.
     return write_clip(tmp_path_factory.mktemp("live") / "walkers.mp4", 60, (1280, 720), 2,
-                      walkers)
+                      two_walkers)
 
 
 def sampled(clip: Path) -> list[VideoFrame]:

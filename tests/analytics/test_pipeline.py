@@ -38,21 +38,12 @@ from .builders import (
     BrightBlobDetector,
     detections,
     pile_appears,
+    two_walkers,
     write_brightness_model,
     write_clip,
 )
 
 LABELS = json.loads((Path(__file__).parent / "data" / "vtest_line.json").read_text("utf-8"))
-
-
-def two_walkers(index: int, picture: np.ndarray) -> None:
-    """A walks right along y 100-180, B walks left along y 400-480; both cross x = 640.
-
-    6 px a frame: at every=3 a 40 px box moves 18 px between analysed frames, under half its
-    width, as people do at 25 fps (ByteTrack matches by overlap)."""
-    a, b = 460 + 6 * index, 820 - 6 * index
-    picture[100:180, a - 20:a + 20] = 255
-    picture[400:480, b - 20:b + 20] = 255
 
 
 @pytest.fixture(scope="module")
