@@ -73,6 +73,14 @@ def test_every_n_frames(vidgov: Invoke, vtest_cut: Path, nanodet_onnx: Path) -> 
     assert (document["frames"], document["analysed_frames"]) == (60, 20)
 
 
+def test_frames_a_second(vidgov: Invoke, vtest_cut: Path, nanodet_onnx: Path) -> None:
+    # vtest runs at 10 fps: 60 frames are 6 s, so 2 a second is 12 frames analysed.
+    code, out, err = astuple(vidgov("analyse", "run", str(vtest_cut), "--line", LINE,
+                                    "--fps", "2", "--json"))
+    assert code == 0, err
+    assert json.loads(out)["analysed_frames"] == 12
+
+
 def test_table_output(vidgov: Invoke, vtest_cut: Path, nanodet_onnx: Path) -> None:
     code, out, err = astuple(vidgov("analyse", "run", str(vtest_cut), "--line", LINE))
     assert code == 0, err
@@ -86,6 +94,8 @@ def test_table_output(vidgov: Invoke, vtest_cut: Path, nanodet_onnx: Path) -> No
     (["VIDEO", "--zone", "0,0,5,5"], "bad zone '0,0,5,5'"),
     (["VIDEO", "--line", "a=1,1,2,2", "--line", "a=3,3,4,4"], "ids must differ"),
     (["rtsp://admin:s3cret@127.0.0.1:1/x"], "cannot open video rtsp://***@127.0.0.1:1/x"),
+    (["VIDEO", "--every", "2", "--fps", "1"], "give --every or --fps, not both"),
+    (["VIDEO", "--keyframes-only"], "--keyframes-only needs --fps"),
 ])
 def test_bad_input_is_one_line_and_exit_2(vidgov: Invoke, vtest_cut: Path, args: list[str],
                                           message: str) -> None:

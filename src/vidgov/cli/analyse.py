@@ -81,6 +81,12 @@ def run_command(
         "occupancy and dwell per class (repeatable).")] = None,
     every: Annotated[int, typer.Option(
         min=1, help="Run the detector on every Nth frame (all frames are decoded).")] = 1,
+    fps: Annotated[float | None, typer.Option(
+        min=0.01, help="Analyse this many frames a second instead (e.g. 1 for a long 1080p "
+        "recording); with --keyframes-only only the keyframes that are samples are decoded, "
+        "the cheap way when they come at least that often.")] = None,
+    keyframes_only: Annotated[bool, typer.Option(
+        help="With --fps: decode only the keyframes taken as samples.")] = False,
     out: Annotated[Path | None, typer.Option(
         help="Write an annotated MP4 here: boxes, track ids, lines with counts, zones; faces "
         "and licence plates blurred.")]
@@ -154,11 +160,16 @@ def run_command(
                         seconds=stopped_seconds, max_move_h=stopped_move),
         presence=_config(PresenceConfig, {"seconds": "--presence-seconds"},
                          seconds=presence_seconds))
+    if fps is not None and every != 1:
+        raise InvalidInput("give --every or --fps, not both")
+    if keyframes_only and fps is None:
+        raise InvalidInput("--keyframes-only needs --fps (how often to take a keyframe)")
     if evidence is not None and not evidence.is_dir():
         raise InvalidInput(f"--evidence {evidence}: no such folder")
     counters = Counters.for_options(options)
     with ExitStack() as stack:
-        info, frames = stack.enter_context(open_video(source))  # bad input fails first
+        info, frames = stack.enter_context(  # bad input fails first
+            open_video(source, sample_fps=fps, keyframes_only=keyframes_only))
         detector = _detector(scenario, model, custom_model, custom_classes, threads)
         # pictures leave vidgov only de-identified; without an exit for them, none are taken.
         # The video gets a de-identifier of its own: it runs in another thread.
