@@ -87,6 +87,19 @@ def test_keyframes_only_yields_keyframes_only(tmp_path: Path) -> None:
     assert info.fps == FPS
 
 
+def test_keyframes_only_pictures_are_the_keyframes_as_decoded_in_full(tmp_path: Path) -> None:
+    # Keyframes alone skip the deblocking filter (it would only polish them): the pictures
+    # stay within a grey level or two of a full decode's.
+    clip = write_gop_clip(tmp_path / "clip.mp4", 75, 25)
+    with open_video(str(clip), sample_fps=1.0, keyframes_only=True) as (_, sampled):
+        fast = [f.bgr().astype(int) for f in sampled]
+    with open_video(str(clip)) as (_, every):
+        full = [f.bgr().astype(int) for f in every if f.index % 25 == 0]
+    assert len(fast) == len(full) == 3
+    for a, b in zip(fast, full, strict=True):
+        assert np.abs(a - b).mean() < 2
+
+
 def test_sample_rate_at_or_above_the_stream_rate_is_every_frame(tmp_path: Path) -> None:
     clip = write_gop_clip(tmp_path / "clip.mp4", 30, 25)
     with open_video(str(clip), sample_fps=30.0) as (info, frames):
