@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Final
+from typing import Any, Final, TypeVar
 
 import polars as pl
 from sqlalchemy import Engine
@@ -199,13 +199,60 @@ def _read_all(paths: Sequence[Path], chunk_bytes: int | None, report: ImportRepo
               pipe: _Pipe) -> None:
     checks = _RowChecks(report)
     for number, path in enumerate(paths):
-        for catalog_file in stream_catalog(path, chunk_bytes):
+        for catalog_file in _prefetched(stream_catalog(path, chunk_bytes)):
             report.skipped_sheets.extend(catalog_file.skipped_sheets)
             for table in catalog_file.tables:
                 rows = checks.check(number, table)
                 if rows.height:
                     pipe.put(rows)
     checks.finish()
+
+
+T = TypeVar("T")
+
+
+def _prefetched(items: Iterator[T], depth: int = 2) -> Iterator[T]:
+    """``items``, produced in a thread of their own up to ``depth`` ahead: the next chunk is
+    decoded and split (bytes, codecs, polars) while this one is normalised and checked. Its
+    errors are raised here, in order; leaving early stops the producer."""
+    ready: queue.Queue[tuple[bool, T | BaseException | None]] = queue.Queue(depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if not _offer(ready, (True, item), stop):
+                    return
+        except BaseException as exc:  # handed to the consumer, which raises it
+            _offer(ready, (False, exc), stop)
+        else:
+            _offer(ready, (False, None), stop)
+
+    producer = threading.Thread(target=produce, name="catalog-decoder", daemon=True)
+    producer.start()
+    try:
+        while True:
+            more, item = ready.get()
+            if more:
+                yield item  # type: ignore[misc]  # an item, not an error, when more is True
+                continue
+            if isinstance(item, BaseException):
+                raise item
+            return
+    finally:
+        stop.set()
+        producer.join()
+
+
+def _offer(ready: queue.Queue[Any], entry: Any, stop: threading.Event) -> bool:
+    """Put ``entry`` unless the consumer has gone; False when it has."""
+    while not stop.is_set():
+        try:
+            ready.put(entry, timeout=0.1)
+            return True
+        except queue.Full:
+            continue
+    return False
 
 
 class _RowChecks:
