@@ -20,10 +20,7 @@ from pydantic import ValidationError
 from vidgov.analytics.detect import NanoDet, NanoDetConfig
 from vidgov.analytics.events import (
     CongestionConfig,
-    CongestionWatch,
     CrowdConfig,
-    CrowdWatch,
-    DwellWatch,
     Event,
     EventKind,
     StoppedConfig,
@@ -38,6 +35,11 @@ from vidgov.analytics.pipeline import (
     analyse,
 )
 from vidgov.analytics.video import VideoFrame, open_video
+from vidgov.analytics.watches import (
+    CongestionWatch,
+    CrowdWatch,
+    DwellWatch,
+)
 from vidgov.analytics.zones import ZoneSpec
 
 from .builders import detections

@@ -40,10 +40,7 @@ from vidgov.analytics.detect import CLASSES, Detector
 from vidgov.analytics.detectors.base import Frame, empty_detections, select
 from vidgov.analytics.events import (
     CongestionConfig,
-    CongestionWatch,
     CrowdConfig,
-    CrowdWatch,
-    DwellWatch,
     Event,
     PresenceConfig,
     Redact,
@@ -52,6 +49,11 @@ from vidgov.analytics.events import (
 )
 from vidgov.analytics.records import Record, TrackLog, build_records
 from vidgov.analytics.video import VideoFrame, VideoInfo
+from vidgov.analytics.watches import (
+    CongestionWatch,
+    CrowdWatch,
+    DwellWatch,
+)
 from vidgov.analytics.zones import LineCounter, LineSpec, Observer, Row, ZoneCounter, ZoneSpec
 from vidgov.errors import InvalidInput
 

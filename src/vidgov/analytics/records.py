@@ -28,7 +28,12 @@ from typing import Any
 import numpy as np
 import supervision as sv
 
-from vidgov.analytics.events import Event, class_names
+from vidgov.analytics.events import (
+    Event,
+)
+from vidgov.analytics.watches import (
+    class_names,
+)
 from vidgov.analytics.zones import LineSpec
 from vidgov.errors import InvalidInput
 
