@@ -22,17 +22,10 @@ from vidgov.analytics.pipeline import SERIES_SCHEMA
 from vidgov.catalog.importer import import_catalog
 from vidgov.domain.divisions import load_divisions
 from vidgov.errors import InvalidInput
-from vidgov.services import analytics, webhooks
-from vidgov.services.analytics import (
-    Bucket,
-    CountQuery,
-    CountsBy,
-    EventQuery,
-    Line,
-    SubscriptionSpec,
-    Zone,
-)
+from vidgov.services import analytics, subscriptions, webhooks
+from vidgov.services.analytics import Bucket, CountQuery, CountsBy, EventQuery
 from vidgov.services.records import NotFound
+from vidgov.services.subscriptions import Line, SubscriptionSpec, Zone
 from vidgov.sharing.accounts import Account
 from vidgov.sharing.policy import Role, Scope, scope_of
 
@@ -275,23 +268,23 @@ def test_subscriptions_are_made_changed_and_stopped_inside_the_scope(
     spec = SubscriptionSpec("crowd", zones=(SQUARE,), sample_rate_fps=2.0,
                             thresholds={"people": 20, "seconds": 30})
     with Session(store) as session, session.begin():
-        made = analytics.create_subscription(session, NANNING, NANNING_A, spec, "nn")
+        made = subscriptions.create_subscription(session, NANNING, NANNING_A, spec, "nn")
         with pytest.raises(NotFound):
-            analytics.create_subscription(session, NANNING, GUILIN, spec, "nn")
+            subscriptions.create_subscription(session, NANNING, GUILIN, spec, "nn")
     assert made["zones"] == [{"id": "square", "points": [[0, 0], [100, 0], [100, 80], [0, 80]]}]
     with Session(store) as session, session.begin():
         with pytest.raises(InvalidInput, match="crowd needs at least one zone"):
-            analytics.update_subscription(session, NANNING, made["id"], {"zones": []})
-        changed = analytics.update_subscription(session, NANNING, made["id"],
+            subscriptions.update_subscription(session, NANNING, made["id"], {"zones": []})
+        changed = subscriptions.update_subscription(session, NANNING, made["id"],
                                                 {"sample_rate_fps": 5.0})
         assert (changed["sample_rate_fps"], changed["zones"]) == (5.0, made["zones"])
         with pytest.raises(NotFound):
-            analytics.get_subscription(session, GUILIN_SCOPE, made["id"])
-        assert analytics.list_subscriptions(session, GUILIN_SCOPE) == []
-        analytics.disable_subscription(session, NANNING, made["id"])
+            subscriptions.get_subscription(session, GUILIN_SCOPE, made["id"])
+        assert subscriptions.list_subscriptions(session, GUILIN_SCOPE) == []
+        subscriptions.disable_subscription(session, NANNING, made["id"])
     with Session(store) as session:
-        assert analytics.list_subscriptions(session, REGION, enabled=True) == []
-        stopped = analytics.list_subscriptions(session, REGION)
+        assert subscriptions.list_subscriptions(session, REGION, enabled=True) == []
+        stopped = subscriptions.list_subscriptions(session, REGION)
         assert [(s["id"], s["enabled"], s["camera_name"]) for s in stopped] == [
             (made["id"], False, make_camera(1)["name"])]
 

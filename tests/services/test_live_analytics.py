@@ -28,9 +28,9 @@ from vidgov.api.app import create_app
 from vidgov.catalog.importer import import_catalog
 from vidgov.domain.divisions import load_divisions
 from vidgov.probing.models import CameraHealth, ProbeRecord
-from vidgov.services import analytics
-from vidgov.services.analytics import spec_from_json
+from vidgov.services import subscriptions
 from vidgov.services.live_analytics import LiveAnalytics, LiveSettings
+from vidgov.services.subscriptions import spec_from_json
 from vidgov.services.sweeps import picture_diagnoser
 from vidgov.settings import Settings
 from vidgov.sharing.accounts import create_user
@@ -55,7 +55,7 @@ def subscribe(engine: Engine, device_id: str) -> None:
     spec = spec_from_json("crowd", [GATE], [PLAZA], sample_rate_fps=2.0,
                           thresholds={"people": 2, "seconds": 2, "clear_s": 1})
     with Session(engine) as session, session.begin():
-        analytics.create_subscription(session, Scope.everything(), device_id, spec, "test")
+        subscriptions.create_subscription(session, Scope.everything(), device_id, spec, "test")
 
 
 def wait_for(condition: object, timeout_s: float) -> bool:

@@ -4,7 +4,7 @@ Shapes the JSON schema can state (a point is two pixels, a zone has at least thr
 rate is above 0) are stated here, so clients see them in the OpenAPI document and a wrong
 shape is refused before any code runs; rules that need the whole value (ids that differ, a
 zone with an area, a crowd scenario with a zone) are checked by
-:class:`~vidgov.services.analytics.SubscriptionSpec` and answered as 422 problems.
+:class:`~vidgov.services.subscriptions.SubscriptionSpec` and answered as 422 problems.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchem
 
 from vidgov.analytics.detectors.base import CLASSES
 from vidgov.analytics.events import EventKind
-from vidgov.services.analytics import SCENARIOS
+from vidgov.services.subscriptions import SCENARIOS
 
 
 def _one_of(choices: tuple[str, ...], what: str) -> Callable[[str], str]:
@@ -31,7 +31,7 @@ def _one_of(choices: tuple[str, ...], what: str) -> Callable[[str], str]:
     return check
 
 
-#: What a subscription may ask for (:data:`vidgov.services.analytics.SCENARIOS`).
+#: What a subscription may ask for (:data:`vidgov.services.subscriptions.SCENARIOS`).
 ScenarioName = Annotated[str, AfterValidator(_one_of(SCENARIOS, "scenario")),
                          WithJsonSchema({"type": "string", "enum": list(SCENARIOS)})]
 #: The classes a detector reports (:data:`vidgov.analytics.detectors.base.CLASSES`).

@@ -22,8 +22,9 @@ from vidgov.cli.context import state
 from vidgov.cli.output import print_json, stdout
 from vidgov.domain.divisions import load_divisions
 from vidgov.errors import InvalidInput
-from vidgov.services import analytics
-from vidgov.services.analytics import EventQuery, Line, SubscriptionSpec, Zone
+from vidgov.services import analytics, subscriptions
+from vidgov.services.analytics import EventQuery
+from vidgov.services.subscriptions import Line, SubscriptionSpec, Zone
 from vidgov.sharing.policy import Scope
 
 app = typer.Typer(help="分析订阅 Analytics subscriptions: cameras the worker analyses live.",
@@ -70,7 +71,7 @@ def add_command(
         scenario.value, tuple(Line(v.id, v.start, v.end) for v in lines),
         tuple(Zone(v.id, v.points) for v in zones), rate, thresholds)
     with Session(state(ctx).engine()) as session, session.begin():
-        made = analytics.create_subscription(session, Scope.everything(), device_id, spec,
+        made = subscriptions.create_subscription(session, Scope.everything(), device_id, spec,
                                              _operator())
     if as_json:
         print_json(made)
@@ -94,7 +95,7 @@ def list_command(
 ) -> None:
     """订阅列表 List subscriptions."""
     with Session(state(ctx).engine()) as session:
-        found = analytics.list_subscriptions(session, Scope.everything(), device_id)
+        found = subscriptions.list_subscriptions(session, Scope.everything(), device_id)
     if as_json:
         print_json(found)
         return
@@ -117,7 +118,7 @@ def disable_command(
 ) -> None:
     """停用订阅 Stop analysing (what was counted stays, with its subscription)."""
     with Session(state(ctx).engine()) as session, session.begin():
-        analytics.disable_subscription(session, Scope.everything(), subscription_id)
+        subscriptions.disable_subscription(session, Scope.everything(), subscription_id)
     stdout().print(f"subscription {subscription_id} disabled")
 
 

@@ -23,7 +23,7 @@ from vidgov.analytics.models import AnalyticsSubscription
 from vidgov.catalog.models import Camera
 from vidgov.domain.divisions import Divisions
 from vidgov.domain.ids import device_id_problem
-from vidgov.services.analytics import create_subscription, spec_from_json
+from vidgov.services.subscriptions import create_subscription, spec_from_json
 from vidgov.sharing.accounts import create_user, set_password
 from vidgov.sharing.models import User
 from vidgov.sharing.policy import Role, Scope

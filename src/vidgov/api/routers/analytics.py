@@ -28,7 +28,7 @@ from vidgov.api.schemas_analytics import (
     WebhookUpdate,
 )
 from vidgov.errors import InvalidInput
-from vidgov.services import analytics, webhooks
+from vidgov.services import analytics, subscriptions, webhooks
 from vidgov.services.analytics import Bucket, CountQuery, CountsBy, EventQuery
 from vidgov.sharing.accounts import Account
 from vidgov.sharing.policy import Action
@@ -117,7 +117,7 @@ def list_subscriptions(account: Reader, services: ServicesDep, camera: Camera = 
                        enabled: bool | None = None) -> list[SubscriptionOut]:
     """What the cameras in scope are asked to watch."""
     with Session(services.engine) as session:
-        rows = analytics.list_subscriptions(session, account.scope, camera, enabled)
+        rows = subscriptions.list_subscriptions(session, account.scope, camera, enabled)
     return [SubscriptionOut.model_validate(r) for r in rows]
 
 
@@ -125,11 +125,11 @@ def list_subscriptions(account: Reader, services: ServicesDep, camera: Camera = 
 def create_subscription(body: SubscriptionCreate, account: Subscriber,
                         services: ServicesDep) -> SubscriptionOut:
     """Analyse a camera in scope: scenario, lines and zones in its picture's pixels, rate."""
-    spec = analytics.spec_from_json(body.scenario, [v.model_dump() for v in body.lines],
+    spec = subscriptions.spec_from_json(body.scenario, [v.model_dump() for v in body.lines],
                                     [v.model_dump() for v in body.zones],
                                     body.sample_rate_fps, body.thresholds, body.enabled)
     with Session(services.engine) as session, session.begin():
-        made = analytics.create_subscription(session, account.scope, body.device_id, spec,
+        made = subscriptions.create_subscription(session, account.scope, body.device_id, spec,
                                              account.username)
     return SubscriptionOut.model_validate(made)
 
@@ -139,7 +139,7 @@ def get_subscription(subscription_id: Id, account: Reader,
                      services: ServicesDep) -> SubscriptionOut:
     with Session(services.engine) as session:
         return SubscriptionOut.model_validate(
-            analytics.get_subscription(session, account.scope, subscription_id))
+            subscriptions.get_subscription(session, account.scope, subscription_id))
 
 
 @router.patch("/subscriptions/{subscription_id}")
@@ -147,7 +147,7 @@ def update_subscription(subscription_id: Id, body: SubscriptionUpdate, account: 
                         services: ServicesDep) -> SubscriptionOut:
     """Change some settings; the whole subscription is validated again."""
     with Session(services.engine) as session, session.begin():
-        changed = analytics.update_subscription(session, account.scope, subscription_id,
+        changed = subscriptions.update_subscription(session, account.scope, subscription_id,
                                                 body.model_dump(exclude_none=True))
     return SubscriptionOut.model_validate(changed)
 
@@ -157,7 +157,7 @@ def disable_subscription(subscription_id: Id, account: Subscriber,
                          services: ServicesDep) -> SubscriptionOut:
     """Stop analysing the camera; the subscription stays, disabled, as the counts' origin."""
     with Session(services.engine) as session, session.begin():
-        stopped = analytics.disable_subscription(session, account.scope, subscription_id)
+        stopped = subscriptions.disable_subscription(session, account.scope, subscription_id)
     return SubscriptionOut.model_validate(stopped)
 
 
