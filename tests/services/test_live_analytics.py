@@ -27,9 +27,16 @@ from vidgov.analytics.pipeline import TRACKING_SCORE_THRESHOLD
 from vidgov.api.app import create_app
 from vidgov.catalog.importer import import_catalog
 from vidgov.domain.divisions import load_divisions
+from vidgov.errors import InvalidInput
 from vidgov.probing.models import CameraHealth, ProbeRecord
 from vidgov.services import subscriptions
-from vidgov.services.live_analytics import LiveAnalytics, LiveSettings
+from vidgov.services.live_analytics import (
+    LiveAnalytics,
+    LiveSettings,
+    Shard,
+    analysis_options,
+    enabled_subscriptions,
+)
 from vidgov.services.subscriptions import spec_from_json
 from vidgov.services.sweeps import picture_diagnoser
 from vidgov.settings import Settings
@@ -148,3 +155,26 @@ def test_a_subscription_on_a_real_scene_yields_counts_an_event_and_a_diagnosis(
     assert not_theirs.status_code == 404
     assert picture.content[:2] == b"\xff\xd8"  # a JPEG (blurred upstream: see test_deid)
     assert health == (True, True)  # the same decode, diagnosed
+
+
+def test_shards_split_the_subscriptions_between_workers_exactly_once(
+        sqlite_engine: Engine, tmp_path: Path) -> None:
+    rows = [make_camera(i, stream_url=f"rtsp://127.0.0.1:9/cam{i}") for i in range(1, 8)]
+    import_catalog(sqlite_engine, [write_csv_file(tmp_path / "catalog.csv", rows)])
+    for row in rows:
+        subscribe(sqlite_engine, row["device_id"])
+    everyone = {s.id for s in enabled_subscriptions(sqlite_engine, analysis_options)}
+    shares = [{s.id for s in enabled_subscriptions(sqlite_engine, analysis_options,
+                                                   Shard(i, 3))} for i in range(3)]
+    assert len(everyone) == 7
+    assert set().union(*shares) == everyone
+    assert sum(len(share) for share in shares) == 7  # none twice
+    assert all(share for share in shares)
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("2/2", "0 <= I < N"), ("1", "expected I/N"), ("a/b", "expected I/N"), ("0/0", "0 <= I < N"),
+])
+def test_a_bad_shard_says_how_to_write_one(text: str, message: str) -> None:
+    with pytest.raises(InvalidInput, match=message):
+        Shard.parse(text)

@@ -26,7 +26,7 @@ from vidgov.probing.results import ProbeTimeouts
 from vidgov.probing.schedule import Schedule, run_worker
 from vidgov.probing.sweep import Prober
 from vidgov.services.health import rates
-from vidgov.services.live_analytics import LiveAnalytics
+from vidgov.services.live_analytics import LiveAnalytics, Shard
 from vidgov.services.sweeps import SweepReport, make_prober, picture_diagnoser, sweep
 from vidgov.services.webhooks import deliver_until
 
@@ -121,6 +121,9 @@ def worker_command(
         help="Also run the analytics subscriptions on their cameras' live streams (counts, "
         "events, a picture diagnosis from the same decode) and deliver events to webhooks.")]
     = True,
+    analytics_shard: Annotated[str, typer.Option(
+        help="With several workers, the share of the analytics subscriptions this one runs: "
+        "I/N runs those whose id modulo N is I (give each worker its own I).")] = "0/1",
     public_url: Annotated[str, typer.Option(
         help="The service's address as subscribers reach it, for the snapshot links in "
         "webhook payloads, e.g. https://vidgov.example.gov.cn.")] = "",
@@ -129,6 +132,7 @@ def worker_command(
 
     With --analytics (the default) it also runs every enabled analytics subscription on its
     camera's live stream and delivers their events to webhooks, with retries."""
+    shard = Shard.parse(analytics_shard)  # bad input fails before anything starts
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     engine = state(ctx).engine()
     schedules = [Schedule(tuple(s.split()), timedelta(minutes=every)) for s in scope or [""]]
@@ -139,7 +143,7 @@ def worker_command(
     helpers = [threading.Thread(target=LiveAnalytics(
                    engine, detector=tracking_detector,
                    diagnose=picture_diagnoser(clock_every=osd_every),
-                   redact=load_deidentifier).run,
+                   redact=load_deidentifier, shard=shard).run,
                    args=(stop,), name="vidgov-live-analytics"),
                threading.Thread(target=deliver_until, args=(engine, stop),
                                 kwargs={"base_url": public_url}, name="vidgov-webhooks")

@@ -107,14 +107,44 @@ def analysis_options(row: AnalyticsSubscription) -> AnalysisOptions:
         every=1, **configs)
 
 
-def enabled_subscriptions(engine: Engine, options_for: OptionsFor) -> list[Subscription]:
-    """Every enabled subscription whose camera has a stream address; one that cannot be run
-    (thresholds its scenario does not know) is logged and left out, never the others."""
+@dataclass(frozen=True)
+class Shard:
+    """Which share of the subscriptions one worker runs: those whose id modulo ``count`` is
+    ``index``. Several workers given 0/N … N-1/N run every subscription exactly once; each
+    reads only its own share of the table."""
+
+    index: int = 0
+    count: int = 1
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.index < self.count:
+            raise InvalidInput(f"shard {self.index}/{self.count}: expected I/N with "
+                               "0 <= I < N, e.g. 0/2 and 1/2 for two workers")
+
+    @classmethod
+    def parse(cls, text: str) -> Shard:
+        """``"I/N"``, e.g. ``"1/4"``: the second of four workers."""
+        index, slash, count = text.partition("/")
+        try:
+            if not slash:
+                raise ValueError
+            return cls(int(index), int(count))
+        except ValueError:
+            raise InvalidInput(f"bad shard {text!r}: expected I/N, e.g. 0/2") from None
+
+
+def enabled_subscriptions(engine: Engine, options_for: OptionsFor,
+                          shard: Shard | None = None) -> list[Subscription]:
+    """Every enabled subscription of ``shard`` whose camera has a stream address; one that
+    cannot be run (thresholds its scenario does not know) is logged and left out, never the
+    others."""
+    shard = shard or Shard()
     with Session(engine) as session:
         rows = session.execute(
             select(AnalyticsSubscription, Camera.stream_url)
             .join(Camera, Camera.device_id == AnalyticsSubscription.device_id)
-            .where(AnalyticsSubscription.enabled.is_(True), Camera.stream_url.is_not(None))
+            .where(AnalyticsSubscription.enabled.is_(True), Camera.stream_url.is_not(None),
+                   AnalyticsSubscription.id % shard.count == shard.index)
             .order_by(AnalyticsSubscription.id)).all()
         found = []
         for row, url in rows:
@@ -338,9 +368,11 @@ class LiveAnalytics:
                  options_for: OptionsFor = analysis_options,
                  diagnose: WindowDiagnoser | None = None,
                  settings: LiveSettings | None = None,
-                 redact: Callable[[], Redact] | None = None) -> None:
+                 redact: Callable[[], Redact] | None = None,
+                 shard: Shard | None = None) -> None:
         self.engine = engine
         self.settings = settings or LiveSettings()
+        self.shard = shard or Shard()
         self.runners: dict[int, CameraRunner] = {}
         self._make_detector = detector
         self._detector: Detector | None = None
@@ -352,7 +384,8 @@ class LiveAnalytics:
 
     def refresh(self) -> None:
         """Start runners for new subscriptions, stop those of removed or changed ones."""
-        wanted = {s.id: s for s in enabled_subscriptions(self.engine, self._options_for)}
+        wanted = {s.id: s for s in enabled_subscriptions(self.engine, self._options_for,
+                                                         self.shard)}
         for sid in [sid for sid, r in self.runners.items()
                     if sid not in wanted or wanted[sid] != r.subscription]:
             self.runners.pop(sid).stop()
