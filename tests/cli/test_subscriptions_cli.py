@@ -79,3 +79,30 @@ def test_events_are_listed_newest_first(vidgov: Invoke, database_url: str) -> No
         "2026-12-01T10:05:00", "2026-12-01T10:00:10"]
     assert json.loads(vidgov("events", "list", "--json", "--kind", "stopped").stdout)[
         "total"] == 0
+
+
+def test_events_export_as_gat1400_style_json_lines(vidgov: Invoke, database_url: str,
+                                                  tmp_path: Path) -> None:
+    camera = a_camera(vidgov)
+    events = [Event(EventKind.CROWD, camera, "plaza", s, s + 20, 14.0, 10.0, ("person",),
+                    (1, 2), {"reason": "sustained"}) for s in (10.0, 300.0)]
+    with Session(open_store(database_url)) as session, session.begin():
+        record_run(session, camera, datetime(2026, 12, 1, 10, 0, tzinfo=UTC),
+                   pl.DataFrame(schema=SERIES_SCHEMA), events)
+    result = vidgov("events", "export", "events.jsonl", "--kind", "crowd")
+    assert result.exit_code == 0, result.stderr
+    assert "2 events" in result.stdout
+    lines = [json.loads(line) for line in
+             (tmp_path / "events.jsonl").read_text("utf-8").splitlines()]
+    assert [e["BeginTime"][:19] for e in lines] == ["2026-12-01T10:05:00",
+                                                     "2026-12-01T10:00:10"]
+    first = lines[0]
+    assert (first["ObjectType"], first["EventType"], first["DeviceID"]) == (
+        "Event", "crowd", camera)
+    assert first["EndTime"][:19] == "2026-12-01T10:05:20"
+    assert (first["PeakValue"], first["Threshold"], first["TrackIDList"]) == (14.0, 10.0, [1, 2])
+    assert len({e["EventID"] for e in lines}) == 2
+    assert first["HasSnapshot"] is False
+    missing = vidgov("events", "export", "nowhere/events.jsonl")
+    assert missing.exit_code != 0
+    assert "does not exist" in missing.stderr

@@ -171,6 +171,19 @@ def event_record(event: Event, started_at: datetime | None) -> Record:
     }
 
 
+def stored_event_record(event: Event, started_at: datetime, event_id: int,
+                        snapshot_url: str | None) -> Record:
+    """An event kept in the store as the same object: its times are wall-clock (``event``'s
+    seconds count from ``started_at``, the event's own start), its ID the store's, and its
+    picture an address to fetch, in scope, rather than a flag."""
+    record = event_record(event, started_at)
+    del record["BeginSeconds"], record["EndSeconds"]  # seconds into a run: none here
+    record["EventID"] = f"{event.camera_id}-{event.kind}-{event_id:09d}"
+    record["HasSnapshot"] = snapshot_url is not None
+    record["SnapshotURL"] = snapshot_url
+    return record
+
+
 def build_records(tracks: Iterable[TrackSummary], events: Iterable[Event], camera_id: str,
                   started_at: datetime | None = None) -> list[Record]:
     """Every track's object, then every event's, for one run of one camera."""
