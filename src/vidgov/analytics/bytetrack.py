@@ -179,33 +179,17 @@ class ByteTrack:
         owner: dict[int, _Track] = {}
 
         # 1. confident detections against every confirmed track, lost ones included
-        pool = [t for t in self._tracks if t.confirmed]
-        pairs, left, free_high = _match(pool, boxes[high], scores[high], cfg.match_iou)
-        for ti, di in pairs:
-            self._claim(pool[ti], high[di], boxes, scores, classes, owner)
-        # 1b. what overlapped nothing, by distance: frames far apart (low sampling rates)
-        pool = [pool[i] for i in left]
-        pairs, left, free_near = self._near(pool, high[free_high], boxes, classes)
-        for ti, di in pairs:
-            self._claim(pool[ti], high[free_high][di], boxes, scores, classes, owner)
-        free_high = [free_high[j] for j in free_near]
+        left, high = self._associate([t for t in self._tracks if t.confirmed], high,
+                                     cfg.match_iou, boxes, scores, classes, owner)
         # 2. weak detections against confirmed tracks seen last frame and still unmatched
-        pool = [pool[i] for i in left if not pool[i].lost]
+        pool = [t for t in left if not t.lost]
         pairs, _, _ = _match(pool, boxes[low], scores[low], 0.5)
         for ti, di in pairs:
             self._claim(pool[ti], low[di], boxes, scores, classes, owner)
         # 3. unconfirmed tracks (seen once) against the confident detections left over
-        high = high[free_high]
-        pool = [t for t in self._tracks if not t.confirmed]
-        pairs, left, free = _match(pool, boxes[high], scores[high], 0.3)
-        for ti, di in pairs:
-            self._claim(pool[ti], high[di], boxes, scores, classes, owner)
-        pool = [pool[i] for i in left]
-        pairs, _, free_near = self._near(pool, high[free], boxes, classes)
-        for ti, di in pairs:
-            self._claim(pool[ti], high[free][di], boxes, scores, classes, owner)
-        free = [free[j] for j in free_near]
-        starters = [high[j] for j in free if scores[high[j]] >= cfg.new_track_score]
+        _, free = self._associate([t for t in self._tracks if not t.confirmed], high, 0.3,
+                                  boxes, scores, classes, owner)
+        starters = [j for j in free if scores[j] >= cfg.new_track_score]
 
         kept = []
         for track in self._tracks:
@@ -222,6 +206,21 @@ class ByteTrack:
             kept.append(track)
         self._tracks = kept
         return self._output(detections, owner)
+
+    def _associate(self, pool: list[_Track], candidates: npt.NDArray[np.intp], min_iou: float,
+                   boxes: FloatArray, scores: FloatArray, classes: npt.NDArray[np.int64],
+                   owner: dict[int, _Track]) -> tuple[list[_Track], npt.NDArray[np.intp]]:
+        """Match ``pool`` to the ``candidates`` (detection indices) by overlap, then what
+        overlapped nothing by distance (frames far apart); returns the tracks and candidates
+        left unmatched."""
+        pairs, left, free = _match(pool, boxes[candidates], scores[candidates], min_iou)
+        for ti, di in pairs:
+            self._claim(pool[ti], candidates[di], boxes, scores, classes, owner)
+        pool, candidates = [pool[i] for i in left], candidates[free]
+        pairs, left, free = self._near(pool, candidates, boxes, classes)
+        for ti, di in pairs:
+            self._claim(pool[ti], candidates[di], boxes, scores, classes, owner)
+        return [pool[i] for i in left], candidates[free]
 
     def _near(self, tracks: list[_Track], candidates: npt.NDArray[np.intp], boxes: FloatArray,
               classes: npt.NDArray[np.int64],
