@@ -22,8 +22,9 @@ from vidgov.analytics.pipeline import SERIES_SCHEMA
 from vidgov.catalog.importer import import_catalog
 from vidgov.domain.divisions import load_divisions
 from vidgov.errors import InvalidInput
-from vidgov.services import analytics, subscriptions, webhooks
-from vidgov.services.analytics import Bucket, CountQuery, CountsBy, EventQuery
+from vidgov.services import analytics, events, subscriptions, webhooks
+from vidgov.services.analytics import Bucket, CountQuery, CountsBy
+from vidgov.services.events import EventQuery
 from vidgov.services.records import NotFound
 from vidgov.services.subscriptions import Line, SubscriptionSpec, Zone
 from vidgov.sharing.accounts import Account
@@ -183,7 +184,7 @@ def test_events_are_stored_in_wall_clock_time_and_announced_once(
     with Session(store) as session:
         deliveries = session.scalars(select(WebhookDelivery)).all()
         assert [d.webhook_id for d in deliveries] == [nanning_crowd["id"]]
-        page = analytics.event_page(session, load_divisions(), NANNING, EventQuery(), 1, 10)
+        page = events.event_page(session, load_divisions(), NANNING, EventQuery(), 1, 10)
     assert page.total == 1
     event = page.items[0]
     assert event["started_at"] == "2026-12-01T10:00:42.500000+00:00"
@@ -200,21 +201,21 @@ def test_events_and_their_pictures_outside_the_scope_are_not_found(
     record(store, GUILIN, [], [crowd(GUILIN, started_s=300.0)])
     divisions = load_divisions()
     with Session(store) as session:
-        guilin = analytics.event_page(session, divisions, GUILIN_SCOPE, EventQuery(), 1, 10)
+        guilin = events.event_page(session, divisions, GUILIN_SCOPE, EventQuery(), 1, 10)
         assert [e["device_id"] for e in guilin.items] == [GUILIN]
         assert guilin.items[0]["snapshot_url"] is None
-        everything = analytics.event_page(session, divisions, REGION, EventQuery(), 1, 10)
+        everything = events.event_page(session, divisions, REGION, EventQuery(), 1, 10)
         assert [e["device_id"] for e in everything.items] == [GUILIN, NANNING_A]  # newest first
         nanning_event = everything.items[1]["id"]
-        assert analytics.event_snapshot(session, NANNING, nanning_event)[:2] == b"\xff\xd8"
+        assert events.event_snapshot(session, NANNING, nanning_event)[:2] == b"\xff\xd8"
         with pytest.raises(NotFound):
-            analytics.event_snapshot(session, GUILIN_SCOPE, nanning_event)
+            events.event_snapshot(session, GUILIN_SCOPE, nanning_event)
         with pytest.raises(NotFound):
-            analytics.event_detail(session, divisions, GUILIN_SCOPE, nanning_event)
-        later = analytics.event_page(session, divisions, REGION, EventQuery(
+            events.event_detail(session, divisions, GUILIN_SCOPE, nanning_event)
+        later = events.event_page(session, divisions, REGION, EventQuery(
             since=MINUTE0 + timedelta(minutes=2)), 1, 10)
         assert [e["device_id"] for e in later.items] == [GUILIN]
-        crowds = analytics.event_page(session, divisions, REGION,
+        crowds = events.event_page(session, divisions, REGION,
                                       EventQuery(kind=EventKind.STOPPED), 1, 10)
         assert crowds.total == 0
 

@@ -30,14 +30,13 @@ from vidgov.domain.divisions import load_divisions
 from vidgov.errors import InvalidInput
 from vidgov.probing.models import CameraHealth, ProbeRecord
 from vidgov.services import subscriptions
-from vidgov.services.live_analytics import (
-    LiveAnalytics,
-    LiveSettings,
+from vidgov.services.live_analytics import LiveAnalytics, LiveSettings
+from vidgov.services.subscriptions import (
     Shard,
     analysis_options,
     enabled_subscriptions,
+    spec_from_json,
 )
-from vidgov.services.subscriptions import spec_from_json
 from vidgov.services.sweeps import picture_diagnoser
 from vidgov.settings import Settings
 from vidgov.sharing.accounts import create_user

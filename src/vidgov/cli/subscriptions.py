@@ -24,8 +24,8 @@ from vidgov.cli.context import state
 from vidgov.cli.output import print_json, stdout
 from vidgov.domain.divisions import load_divisions
 from vidgov.errors import InvalidInput
-from vidgov.services import analytics, subscriptions
-from vidgov.services.analytics import EventQuery
+from vidgov.services import events, subscriptions
+from vidgov.services.events import EventQuery
 from vidgov.services.subscriptions import Line, SubscriptionSpec, Zone
 from vidgov.sharing.policy import Scope
 
@@ -137,7 +137,7 @@ def events_command(
     """事件列表 Events, newest first."""
     query = EventQuery(since=since, kind=kind, device_id=device_id)
     with Session(state(ctx).engine()) as session:
-        page = analytics.event_page(session, load_divisions(), Scope.everything(), query, 1,
+        page = events.event_page(session, load_divisions(), Scope.everything(), query, 1,
                                     limit)
     if as_json:
         print_json({"total": page.total, "items": page.items})
@@ -166,7 +166,7 @@ def export_command(
     """事件导出 Events as GA/T 1400-style event objects, one JSON object a line."""
     query = EventQuery(since=since, until=until, kind=kind, device_id=device_id)
     with Session(state(ctx).engine()) as session:
-        written = write_jsonl(analytics.event_records(session, load_divisions(),
+        written = write_jsonl(events.event_records(session, load_divisions(),
                                                       Scope.everything(), query), out)
     stdout().print(f"{written:,} events written to {out}")
 

@@ -26,7 +26,8 @@ from vidgov.probing.results import ProbeTimeouts
 from vidgov.probing.schedule import Schedule, run_worker
 from vidgov.probing.sweep import Prober
 from vidgov.services.health import rates
-from vidgov.services.live_analytics import LiveAnalytics, Shard
+from vidgov.services.live_analytics import LiveAnalytics
+from vidgov.services.subscriptions import Shard
 from vidgov.services.sweeps import SweepReport, make_prober, picture_diagnoser, sweep
 from vidgov.services.webhooks import deliver_until
 

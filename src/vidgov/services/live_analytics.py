@@ -27,23 +27,26 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import numpy as np
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from vidgov.analytics.detect import Detector
 from vidgov.analytics.events import Redact
-from vidgov.analytics.live import Flushed, Pixels, StreamAnalysis, event_configs
-from vidgov.analytics.models import AnalyticsSubscription
-from vidgov.analytics.pipeline import AnalysisOptions, Scenario
+from vidgov.analytics.live import Flushed, Pixels, StreamAnalysis
 from vidgov.analytics.video import VideoFrame, VideoInfo, open_video
-from vidgov.analytics.zones import LineSpec, ZoneSpec
-from vidgov.catalog.models import Camera
 from vidgov.domain.urls import redact_url
-from vidgov.errors import InvalidInput, VidgovError
+from vidgov.errors import VidgovError
 from vidgov.probing.frames import FrameWindow as DecodedWindow
 from vidgov.probing.probe import WindowDiagnoser
 from vidgov.probing.sweep import SweepTarget, finish, record, start_or_resume
 from vidgov.services.analytics import record_run
+from vidgov.services.subscriptions import (
+    OptionsFor,
+    Shard,
+    Subscription,
+    analysis_options,
+    enabled_subscriptions,
+)
 from vidgov.services.sweeps import BLOCKING, StoredProbe
 
 log = logging.getLogger(__name__)
@@ -65,17 +68,6 @@ class LiveSettings:
     refresh_s: float = 30.0  # how often the subscription list is re-read
 
 
-@dataclass(frozen=True)
-class Subscription:
-    """One enabled subscription as the worker runs it."""
-
-    id: int
-    device_id: str
-    url: str
-    options: AnalysisOptions
-    sample_rate_fps: float
-
-
 @dataclass
 class CameraStats:
     """What the worker can say of one camera (logged, and read by tests)."""
@@ -87,76 +79,6 @@ class CameraStats:
     flushes: int = 0
     diagnoses: int = 0
     errors: list[str] = field(default_factory=list)
-
-
-OptionsFor = Callable[[AnalyticsSubscription], AnalysisOptions]
-
-def analysis_options(row: AnalyticsSubscription) -> AnalysisOptions:
-    """A stored subscription as pipeline options: its thresholds are the fields of its
-    scenario's event configuration (e.g. crowd: ``people``, ``seconds``); the frames the worker
-    feeds are already sampled, so every one is analysed."""
-    scenario = Scenario(row.scenario)
-    try:
-        configs = event_configs(scenario, row.thresholds)
-    except InvalidInput as exc:
-        raise InvalidInput(f"subscription {row.id}: {exc}") from None
-    return AnalysisOptions(
-        camera_id=row.device_id, scenario=scenario,
-        lines=tuple(LineSpec(v["id"], tuple(v["start"]), tuple(v["end"])) for v in row.lines),
-        zones=tuple(ZoneSpec(v["id"], tuple(tuple(p) for p in v["points"])) for v in row.zones),
-        every=1, **configs)
-
-
-@dataclass(frozen=True)
-class Shard:
-    """Which share of the subscriptions one worker runs: those whose id modulo ``count`` is
-    ``index``. Several workers given 0/N … N-1/N run every subscription exactly once; each
-    reads only its own share of the table."""
-
-    index: int = 0
-    count: int = 1
-
-    def __post_init__(self) -> None:
-        if not 0 <= self.index < self.count:
-            raise InvalidInput(f"shard {self.index}/{self.count}: expected I/N with "
-                               "0 <= I < N, e.g. 0/2 and 1/2 for two workers")
-
-    @classmethod
-    def parse(cls, text: str) -> Shard:
-        """``"I/N"``, e.g. ``"1/4"``: the second of four workers."""
-        index, slash, count = text.partition("/")
-        try:
-            if not slash:
-                raise ValueError
-            return cls(int(index), int(count))
-        except ValueError:
-            raise InvalidInput(f"bad shard {text!r}: expected I/N, e.g. 0/2") from None
-
-
-def enabled_subscriptions(engine: Engine, options_for: OptionsFor,
-                          shard: Shard | None = None) -> list[Subscription]:
-    """Every enabled subscription of ``shard`` whose camera has a stream address; one that
-    cannot be run (thresholds its scenario does not know) is logged and left out, never the
-    others."""
-    shard = shard or Shard()
-    with Session(engine) as session:
-        rows = session.execute(
-            select(AnalyticsSubscription, Camera.stream_url)
-            .join(Camera, Camera.device_id == AnalyticsSubscription.device_id)
-            .where(AnalyticsSubscription.enabled.is_(True), Camera.stream_url.is_not(None),
-                   AnalyticsSubscription.id % shard.count == shard.index)
-            .order_by(AnalyticsSubscription.id)).all()
-        found = []
-        for row, url in rows:
-            try:
-                options = options_for(row)
-            except InvalidInput as exc:
-                log.error("analytics subscription %s left out: %s", row.id, exc)
-                continue
-            if url:
-                found.append(Subscription(row.id, row.device_id, url, options,
-                                          row.sample_rate_fps))
-        return found
 
 
 class _Queue:

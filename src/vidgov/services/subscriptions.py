@@ -1,5 +1,8 @@
 """Analytics subscriptions: which camera to analyse, for which scenario, where and how often.
 
+Also what a worker makes of them: the enabled ones of its share (:class:`Shard`), each as
+pipeline options ready to run (:func:`enabled_subscriptions`).
+
 Lines and zones are in the source picture's pixels. A subscription is validated here, once,
 with messages that name the offending line, zone or threshold, so the worker that runs it
 (:mod:`vidgov.services.live_analytics`) never meets a bad one; every use case takes the
@@ -8,24 +11,28 @@ caller's scope, and a camera outside it is not found.
 
 from __future__ import annotations
 
+import logging
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Engine, Select, select
 from sqlalchemy.orm import Session
 
 from vidgov.analytics.live import event_configs
 from vidgov.analytics.models import AnalyticsSubscription
-from vidgov.analytics.pipeline import Scenario
+from vidgov.analytics.pipeline import AnalysisOptions, Scenario
+from vidgov.analytics.zones import LineSpec, ZoneSpec
 from vidgov.catalog.models import Camera
 from vidgov.errors import InvalidInput
 from vidgov.services.analytics import iso, utc
 from vidgov.services.records import NotFound
 from vidgov.sharing.policy import Scope
+
+log = logging.getLogger(__name__)
 
 #: What a subscription may ask for: the pipeline's scenarios.
 SCENARIOS: tuple[str, ...] = tuple(s.value for s in Scenario)
@@ -240,3 +247,88 @@ def disable_subscription(session: Session, scope: Scope, subscription_id: int,
                          now: datetime | None = None) -> dict[str, Any]:
     """Stop analysing; the row stays, so what was counted keeps its provenance."""
     return update_subscription(session, scope, subscription_id, {"enabled": False}, now)
+
+
+# --- what a worker runs --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """One enabled subscription as the worker runs it."""
+
+    id: int
+    device_id: str
+    url: str
+    options: AnalysisOptions
+    sample_rate_fps: float
+
+
+OptionsFor = Callable[[AnalyticsSubscription], AnalysisOptions]
+
+
+def analysis_options(row: AnalyticsSubscription) -> AnalysisOptions:
+    """A stored subscription as pipeline options: its thresholds are the fields of its
+    scenario's event configuration (e.g. crowd: ``people``, ``seconds``); the frames the worker
+    feeds are already sampled, so every one is analysed."""
+    scenario = Scenario(row.scenario)
+    try:
+        configs = event_configs(scenario, row.thresholds)
+    except InvalidInput as exc:
+        raise InvalidInput(f"subscription {row.id}: {exc}") from None
+    return AnalysisOptions(
+        camera_id=row.device_id, scenario=scenario,
+        lines=tuple(LineSpec(v["id"], tuple(v["start"]), tuple(v["end"])) for v in row.lines),
+        zones=tuple(ZoneSpec(v["id"], tuple(tuple(p) for p in v["points"])) for v in row.zones),
+        every=1, **configs)
+
+
+@dataclass(frozen=True)
+class Shard:
+    """Which share of the subscriptions one worker runs: those whose id modulo ``count`` is
+    ``index``. Several workers given 0/N … N-1/N run every subscription exactly once; each
+    reads only its own share of the table."""
+
+    index: int = 0
+    count: int = 1
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.index < self.count:
+            raise InvalidInput(f"shard {self.index}/{self.count}: expected I/N with "
+                               "0 <= I < N, e.g. 0/2 and 1/2 for two workers")
+
+    @classmethod
+    def parse(cls, text: str) -> Shard:
+        """``"I/N"``, e.g. ``"1/4"``: the second of four workers."""
+        index, slash, count = text.partition("/")
+        try:
+            if not slash:
+                raise ValueError
+            return cls(int(index), int(count))
+        except ValueError:
+            raise InvalidInput(f"bad shard {text!r}: expected I/N, e.g. 0/2") from None
+
+
+def enabled_subscriptions(engine: Engine, options_for: OptionsFor,
+                          shard: Shard | None = None) -> list[Subscription]:
+    """Every enabled subscription of ``shard`` whose camera has a stream address; one that
+    cannot be run (thresholds its scenario does not know) is logged and left out, never the
+    others."""
+    shard = shard or Shard()
+    with Session(engine) as session:
+        rows = session.execute(
+            select(AnalyticsSubscription, Camera.stream_url)
+            .join(Camera, Camera.device_id == AnalyticsSubscription.device_id)
+            .where(AnalyticsSubscription.enabled.is_(True), Camera.stream_url.is_not(None),
+                   AnalyticsSubscription.id % shard.count == shard.index)
+            .order_by(AnalyticsSubscription.id)).all()
+        found = []
+        for row, url in rows:
+            try:
+                options = options_for(row)
+            except InvalidInput as exc:
+                log.error("analytics subscription %s left out: %s", row.id, exc)
+                continue
+            if url:
+                found.append(Subscription(row.id, row.device_id, url, options,
+                                          row.sample_rate_fps))
+        return found

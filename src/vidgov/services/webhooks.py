@@ -42,7 +42,8 @@ from vidgov.analytics.events import EventKind
 from vidgov.analytics.models import DeliveryStatus, Webhook, WebhookDelivery
 from vidgov.domain.urls import redact_url
 from vidgov.errors import InvalidInput
-from vidgov.services.analytics import event_detail, iso, utc
+from vidgov.services.analytics import iso, utc
+from vidgov.services.events import event_detail
 from vidgov.services.records import NotFound
 from vidgov.sharing.accounts import Account
 from vidgov.sharing.policy import Scope

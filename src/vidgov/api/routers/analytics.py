@@ -28,8 +28,9 @@ from vidgov.api.schemas_analytics import (
     WebhookUpdate,
 )
 from vidgov.errors import InvalidInput
-from vidgov.services import analytics, subscriptions, webhooks
-from vidgov.services.analytics import Bucket, CountQuery, CountsBy, EventQuery
+from vidgov.services import analytics, events, subscriptions, webhooks
+from vidgov.services.analytics import Bucket, CountQuery, CountsBy
+from vidgov.services.events import EventQuery
 from vidgov.sharing.accounts import Account
 from vidgov.sharing.policy import Action
 
@@ -86,7 +87,7 @@ def list_events(account: Reader, services: ServicesDep, places: PlacesDep, pagin
     and ``until`` bound when an event began."""
     query = EventQuery(_moment(since, "since"), _moment(until, "until"), kind, camera, places)
     with Session(services.engine) as session:
-        page = analytics.event_page(session, services.divisions, account.scope, query,
+        page = events.event_page(session, services.divisions, account.scope, query,
                                     paging.page, paging.page_size)
     return EventPage(items=[EventOut(**i) for i in page.items], total=page.total,
                      page=page.page, page_size=page.page_size)
@@ -95,7 +96,7 @@ def list_events(account: Reader, services: ServicesDep, places: PlacesDep, pagin
 @router.get("/events/{event_id}")
 def get_event(event_id: Id, account: Reader, services: ServicesDep) -> EventOut:
     with Session(services.engine) as session:
-        return EventOut(**analytics.event_detail(session, services.divisions, account.scope,
+        return EventOut(**events.event_detail(session, services.divisions, account.scope,
                                                  event_id))
 
 
@@ -104,7 +105,7 @@ def get_event(event_id: Id, account: Reader, services: ServicesDep) -> EventOut:
 def event_snapshot(event_id: Id, account: Reader, services: ServicesDep) -> Response:
     """The event's evidence picture, faces and plates blurred before it was stored."""
     with Session(services.engine) as session:
-        jpeg = analytics.event_snapshot(session, account.scope, event_id)
+        jpeg = events.event_snapshot(session, account.scope, event_id)
     return Response(jpeg, media_type="image/jpeg",
                     headers={"Cache-Control": "private, max-age=3600"})
 
