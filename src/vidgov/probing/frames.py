@@ -16,9 +16,12 @@ than the stage timeouts.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import cast
 from urllib.parse import quote
 
 import av
@@ -26,12 +29,14 @@ import av.error
 import numpy as np
 import numpy.typing as npt
 from av.container import InputContainer
+from av.video.codeccontext import VideoCodecContext
 from av.video.reformatter import VideoReformatter
 from av.video.stream import VideoStream
 
 from vidgov.domain.urls import redact_url
 from vidgov.probing.address import StreamAddress, StreamProtocol
 from vidgov.probing.results import FaultCode, ProbeTimeouts, Stage
+from vidgov.probing.rtp import AccessUnit
 
 #: FFmpeg options for a fast first frame: no stream analysis beyond the SDP, a tiny probe,
 #: RTSP over TCP (no UDP ports to open, works through NAT), socket timeout in microseconds.
@@ -208,6 +213,50 @@ class _Collector:
             Stage.WINDOW.value: round(total_ms - self.first_ms, 3),
         }
         return DecodeOutcome(window, None, self.packets, timings, "")
+
+
+def decode_access_units(
+    codec: str, parameter_sets: bytes, clock_rate: int, units: Sequence[AccessUnit],
+    captured_at: dt.datetime, timings_ms: dict[str, float], packets: int,
+) -> DecodeOutcome:
+    """Decode access units taken off an RTSP connection (the first a keyframe) into a window.
+
+    Blocking and CPU-bound: callers run it on a decoder thread. Presentation times come from
+    the RTP timestamps (90 kHz for video), so B-frames reordered by the decoder keep theirs.
+    A unit the decoder refuses is skipped as FFmpeg's demuxer would conceal it; no frame at
+    all is ``no_keyframe`` (packets came, nothing decodable among them).
+    """
+    context = cast(VideoCodecContext,
+                   av.CodecContext.create("hevc" if codec == "h265" else codec, "r"))
+    context.thread_count = 1
+    reformatter = VideoReformatter()
+    images: list[npt.NDArray[np.uint8]] = []
+    pts: list[float] = []
+    first = units[0].timestamp if units else 0
+
+    def keep(decoded: Sequence[av.VideoFrame]) -> None:
+        for frame in decoded:
+            bgr = reformatter.reformat(frame, format="bgr24")
+            images.append(np.asarray(bgr.to_ndarray(), dtype=np.uint8))
+            pts.append(float(frame.pts - first) / clock_rate if frame.pts is not None
+                       else float("nan"))
+
+    for index, unit in enumerate(units):
+        packet = av.Packet(parameter_sets + unit.data if index == 0 else unit.data)
+        packet.pts = unit.timestamp
+        try:
+            keep(context.decode(packet))
+        except av.error.FFmpegError:
+            continue
+    with contextlib.suppress(av.error.FFmpegError):
+        keep(context.decode(None))  # the frames a decoder holds back
+    if not images:
+        return DecodeOutcome(None, FaultCode.NO_KEYFRAME, packets, {},
+                             f"{packets} packets and no decodable keyframe")
+    times = _fill_missing(np.array(pts, dtype=np.float64), None)
+    window = FrameWindow(frames_bgr=np.stack(images), pts_s=times - times[0],
+                         captured_at=captured_at, fps=None)
+    return DecodeOutcome(window, None, packets, timings_ms, "")
 
 
 def _fill_missing(times: npt.NDArray[np.float64], fps: float | None) -> npt.NDArray[np.float64]:

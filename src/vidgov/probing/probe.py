@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 
 from vidgov.domain.urls import redact_url
 from vidgov.probing.address import (
-    StreamAddress,
     StreamProtocol,
     UnsupportedAddress,
     parse_address,
@@ -37,6 +36,7 @@ from vidgov.probing.results import (
     ProtocolOutcome,
 )
 from vidgov.probing.rtsp import RtspTransport
+from vidgov.probing.session import Watch
 
 log = logging.getLogger(__name__)
 
@@ -88,8 +88,8 @@ async def probe_async(
 ) -> ProbeResult:
     """Probe one camera; never raises for a camera's behaviour (the result says what happened).
 
-    ``executor`` decodes (blocking FFmpeg I/O); ``diagnosis`` runs the picture diagnosis
-    (default: ``executor``, right after the decode).
+    ``executor`` decodes (a window's access units, or FFmpeg's blocking I/O where it takes
+    over); ``diagnosis`` runs the picture diagnosis (default: ``executor``).
     """
     options = options or ProbeOptions()
     probed_at = dt.datetime.now(dt.UTC)
@@ -103,35 +103,29 @@ async def probe_async(
             None,
             (),
         )
-    transport = _RTSP if address.protocol is StreamProtocol.RTSP else _HTTP
-    protocol = await transport.probe(address, options.timeouts)
+    decoded: DecodeOutcome | None = None
+    if address.protocol is StreamProtocol.RTSP and options.decode:
+        # The picture comes over the connection that just said DESCRIBE (one handshake,
+        # no thread waiting for a keyframe); FFmpeg only for what that cannot play.
+        watch = Watch(options.timeouts, options.window_frames, executor)
+        protocol, decoded = await _RTSP.probe_then(address, options.timeouts, watch)
+    elif address.protocol is StreamProtocol.RTSP:
+        protocol = await _RTSP.probe(address, options.timeouts)
+    else:
+        protocol = await _HTTP.probe(address, options.timeouts)
     if protocol.fault is not None or not options.decode:
         return _result(target, probed_at, protocol, None, ())
     loop = asyncio.get_running_loop()
-    if diagnosis is None:
-        decoded, findings = await loop.run_in_executor(
-            executor, _decode_and_diagnose, address, options)
-    else:
+    if decoded is None:
         decoded = await loop.run_in_executor(
             executor, read_window, address, options.timeouts, options.window_frames)
-        findings = ()
-        if decoded.window is not None and options.diagnose is not None:
-            findings = tuple(await loop.run_in_executor(
-                diagnosis, options.diagnose, decoded.window))
+    findings: tuple[PictureFault, ...] = ()
+    if decoded.window is not None and options.diagnose is not None:
+        findings = tuple(await loop.run_in_executor(
+            diagnosis or executor, options.diagnose, decoded.window))
     if decoded.window is not None and options.on_window is not None:
         options.on_window(target, decoded.window)
     return _result(target, probed_at, protocol, decoded, findings)
-
-
-def _decode_and_diagnose(
-    address: StreamAddress, options: ProbeOptions
-) -> tuple[DecodeOutcome, tuple[PictureFault, ...]]:
-    """Runs in a worker thread: decoding and diagnosis are the CPU-bound part of a probe."""
-    decoded = read_window(address, options.timeouts, options.window_frames)
-    findings: tuple[PictureFault, ...] = ()
-    if decoded.window is not None and options.diagnose is not None:
-        findings = tuple(options.diagnose(decoded.window))
-    return decoded, findings
 
 
 def _result(

@@ -15,7 +15,9 @@ import re
 import secrets
 import ssl
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from vidgov.probing.address import StreamAddress
 from vidgov.probing.results import FaultCode, ProbeTimeouts, ProtocolOutcome, Stage
@@ -27,6 +29,7 @@ MAX_BODY_BYTES = 65_536
 _USER_AGENT = "vidgov-probe/0.1"
 _STATUS = re.compile(rb"^RTSP/\d\.\d (\d{3})")
 _AUTH_PARAM = re.compile(r'(\w+)=(?:"([^"]*)"|([^,\s]*))')
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -130,11 +133,71 @@ def _md5(text: str) -> str:
     return hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
 
 
+class Conversation:
+    """One RTSP connection's requests: numbered, answered within ``rtsp_s``, and signed with
+    the credentials once the camera has asked for them (the same challenge answers SETUP and
+    PLAY, computed for each method and URI). ``answered``: some response came back."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                 address: StreamAddress, timeouts: ProbeTimeouts) -> None:
+        self.reader, self.writer = reader, writer
+        self.address, self.timeouts = address, timeouts
+        self.uri = address.request_url
+        self.answered = False
+        self._cseq = 0
+        self._challenges: list[str] = []
+
+    def send(self, method: str, uri: str, extra: str = "") -> None:
+        """Write a request without waiting for its answer (PLAY: packets may come first)."""
+        self._cseq += 1
+        signed = self._authorization(method, uri)
+        self.writer.write(
+            f"{method} {uri} RTSP/1.0\r\nCSeq: {self._cseq}\r\nUser-Agent: {_USER_AGENT}\r\n"
+            f"{extra}{signed}\r\n".encode())
+
+    async def request(self, method: str, uri: str, extra: str = "") -> RtspResponse:
+        """Send a request and read its answer; once, again signed, if it asks for credentials
+        we have. Raises ``TimeoutError``, :class:`NotRtsp`, ``EOFError`` or ``OSError``."""
+        response = await self._exchange(method, uri, extra)
+        if response.status == 401 and self.address.user is not None and not self._challenges:
+            self._challenges = response.headers.get("www-authenticate", [])
+            if self._authorization(method, uri):
+                response = await self._exchange(method, uri, extra)
+        return response
+
+    async def _exchange(self, method: str, uri: str, extra: str) -> RtspResponse:
+        self.send(method, uri, extra)
+        async with asyncio.timeout(self.timeouts.rtsp_s):
+            await self.writer.drain()
+            response = await read_response(self.reader)
+        self.answered = True
+        return response
+
+    def _authorization(self, method: str, uri: str) -> str:
+        if not self._challenges or self.address.user is None:
+            return ""
+        header = authorization(self._challenges, method, uri, self.address.user,
+                               self.address.password or "")
+        return f"Authorization: {header}\r\n" if header else ""
+
+
+#: Continues a conversation whose DESCRIBE found a playable description (the session stage).
+Continuation = Callable[[Conversation, RtspResponse], Awaitable[T]]
+
+
 class RtspTransport:
     """``probe(address, timeouts)``: connect, OPTIONS and DESCRIBE one camera, then hang up."""
 
     async def probe(self, address: StreamAddress, timeouts: ProbeTimeouts) -> ProtocolOutcome:
         """Classify one camera at the protocol level; never raises for a camera's behaviour."""
+        outcome, _ = await self.probe_then(address, timeouts, None)
+        return outcome
+
+    async def probe_then(
+        self, address: StreamAddress, timeouts: ProbeTimeouts, then: Continuation[T] | None
+    ) -> tuple[ProtocolOutcome, T | None]:
+        """:meth:`probe`, and when the camera passes, ``then`` on the same connection before
+        hanging up (its result second; None when it did not run)."""
         timings: dict[str, float] = {}
         start = time.perf_counter()
         try:
@@ -148,74 +211,45 @@ class RtspTransport:
         except TimeoutError:
             return ProtocolOutcome(
                 False, FaultCode.TIMEOUT, timings, f"no connection in {timeouts.connect_s:g} s"
-            )
+            ), None
         except (OSError, ssl.SSLError) as error:
-            return ProtocolOutcome(False, FaultCode.UNREACHABLE, timings, _reason(error))
+            return ProtocolOutcome(False, FaultCode.UNREACHABLE, timings, _reason(error)), None
         timings[Stage.CONNECT] = _elapsed_ms(start)
+        talk = Conversation(reader, writer, address, timeouts)
         try:
-            return await self._talk(reader, writer, address, timeouts, timings)
+            outcome, describe = await self._talk(talk, timings)
+            if outcome.fault is not None or describe is None or then is None:
+                return outcome, None
+            return outcome, await then(talk, describe)
         finally:
             writer.close()
 
     async def _talk(
-        self,
-        reader: asyncio.StreamReader,
-        writer: asyncio.StreamWriter,
-        address: StreamAddress,
-        timeouts: ProbeTimeouts,
-        timings: dict[str, float],
-    ) -> ProtocolOutcome:
-        uri = address.request_url
-        cseq = 0
-        answered = False
-
-        async def exchange(method: str, extra: str = "") -> RtspResponse:
-            nonlocal cseq, answered
-            cseq += 1
-            writer.write(
-                f"{method} {uri} RTSP/1.0\r\nCSeq: {cseq}\r\nUser-Agent: {_USER_AGENT}\r\n"
-                f"{extra}\r\n".encode()
-            )
-            async with asyncio.timeout(timeouts.rtsp_s):
-                await writer.drain()
-                response = await read_response(reader)
-            answered = True
-            return response
-
+        self, talk: Conversation, timings: dict[str, float]
+    ) -> tuple[ProtocolOutcome, RtspResponse | None]:
         stage = Stage.OPTIONS
         try:
             started = time.perf_counter()
-            options = await exchange("OPTIONS")
+            options = await talk.request("OPTIONS", talk.uri)
             timings[Stage.OPTIONS] = _elapsed_ms(started)
             stage = Stage.DESCRIBE
             started = time.perf_counter()
-            describe = await exchange("DESCRIBE", "Accept: application/sdp\r\n")
-            if describe.status == 401 and address.user is not None:
-                header = authorization(
-                    describe.headers.get("www-authenticate", []),
-                    "DESCRIBE",
-                    uri,
-                    address.user,
-                    address.password or "",
-                )
-                if header is not None:
-                    describe = await exchange(
-                        "DESCRIBE", f"Accept: application/sdp\r\nAuthorization: {header}\r\n"
-                    )
+            describe = await talk.request("DESCRIBE", talk.uri, "Accept: application/sdp\r\n")
             timings[Stage.DESCRIBE] = _elapsed_ms(started)
         except TimeoutError:
             return ProtocolOutcome(
-                answered,
+                talk.answered,
                 FaultCode.TIMEOUT,
                 timings,
-                f"no answer to {stage.value.upper()} in {timeouts.rtsp_s:g} s",
-            )
+                f"no answer to {stage.value.upper()} in {talk.timeouts.rtsp_s:g} s",
+            ), None
         except NotRtsp as error:
-            return ProtocolOutcome(answered, FaultCode.PROTOCOL_ERROR, timings, str(error))
+            return ProtocolOutcome(talk.answered, FaultCode.PROTOCOL_ERROR, timings,
+                                   str(error)), None
         except (EOFError, OSError) as error:
-            fault = FaultCode.PROTOCOL_ERROR if answered else FaultCode.UNREACHABLE
-            return ProtocolOutcome(answered, fault, timings, _reason(error))
-        return _verdict(options, describe, timings)
+            fault = FaultCode.PROTOCOL_ERROR if talk.answered else FaultCode.UNREACHABLE
+            return ProtocolOutcome(talk.answered, fault, timings, _reason(error)), None
+        return _verdict(options, describe, timings), describe
 
 
 def _verdict(
