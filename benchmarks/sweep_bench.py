@@ -13,7 +13,8 @@ included. What it does, all in one run on this machine:
 - the online pass: ``services.sweeps.sweep`` with the prober ``vidgov sweep --no-decode``
   builds (protocol level: OPTIONS + DESCRIBE), every result stored;
 - the full playable sweep: the same with decoding and picture diagnosis, as ``vidgov sweep``
-  runs by default (OSD clock read on every 10th camera). It stops at ``--playable-budget``
+  runs by default (OSD clock read on every 100th camera, as there). It stops at
+  ``--playable-budget``
   seconds (default: the 20-minute target; the sweep is resumable, so this is a kill and the
   figure is projected from the rate reached);
 - the baseline: one tuned ``ffprobe`` process per camera, one after another, on a sample of
@@ -47,6 +48,7 @@ from pathlib import Path
 import polars as pl
 from sqlalchemy import Engine, func, select
 
+from vidgov.cli.sweep import OSD_EVERY
 from vidgov.probing.models import ProbeRecord, Sweep
 from vidgov.probing.probe import ProbeOptions
 from vidgov.probing.results import ProbeTimeouts
@@ -288,7 +290,8 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=200, help="as vidgov sweep")
     parser.add_argument("--timeout", type=float, default=2.0, help="as vidgov sweep")
     parser.add_argument("--batch-size", type=int, default=500, help="as vidgov sweep")
-    parser.add_argument("--osd-every", type=int, default=10, help="as vidgov sweep")
+    parser.add_argument("--osd-every", type=int, default=OSD_EVERY,
+                        help=f"as vidgov sweep (default {OSD_EVERY}, as there)")
     parser.add_argument("--processes", type=int, default=1,
                         help="prober processes of the playable sweep (sharing --concurrency "
                         "and --decode-workers)")
