@@ -5,7 +5,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from vidgov.quality.checks.views import Floats, WindowViews, halve
+from vidgov.quality.checks.views import Floats, WindowViews, halve, shrink_to
 from vidgov.quality.models import Diagnosis, QualityFault
 from vidgov.quality.thresholds import QualityThresholds
 
@@ -44,18 +44,24 @@ def check_underexposed(views: WindowViews, thresholds: QualityThresholds) -> Dia
                      threshold=thresholds.underexposed_mean_levels, frame_index=index)
 
 
+#: Colour cast is measured on images at most this wide (after one halving at least).
+COLOUR_MAX_WIDTH_PX = 160
+
+
 def measure_cast_factor(views: WindowViews, thresholds: QualityThresholds) -> Floats:
     """Per measured frame, the 'equivalent circle' cast factor K = D / max(S, floor).
 
     D is the distance of the mean chroma (CIELAB a*, b*) from neutral grey, S the radius of the
     chroma spread around that mean (the standard deviations of a* and b*, combined). A green
     park has a green mean but also a wide spread; a colour cast shifts every pixel the same way,
-    so K (not D) tells them apart. Measured on the analysis image halved once more: colour is
-    smooth, and the Lab conversion is the costly part.
+    so K (not D) tells them apart. Measured on the analysis image shrunk to at most
+    :data:`COLOUR_MAX_WIDTH_PX` wide: colour is smooth (a cast is the whole picture's), and the
+    Lab conversion is the costly part.
     """
     values = np.empty(len(views.measured), dtype=np.float64)
     for i, frame in enumerate(views.measured):
-        lab = cv2.cvtColor(halve(views.small[frame]), cv2.COLOR_BGR2LAB)
+        lab = cv2.cvtColor(shrink_to(halve(views.small[frame]), COLOUR_MAX_WIDTH_PX),
+                           cv2.COLOR_BGR2LAB)
         mean, std = (np.asarray(v, dtype=np.float64).reshape(-1) for v in cv2.meanStdDev(lab))
         offset = float(np.hypot(mean[1] - 128.0, mean[2] - 128.0))
         spread = float(np.hypot(std[1], std[2]))

@@ -121,15 +121,25 @@ def prepare(window: FrameWindow, thresholds: QualityThresholds) -> WindowViews:
                        measured=measured, grey_hist=hist, osd_box_xyxy=box)
 
 
+#: Histograms count every ``HIST_ROW_STEP``-th row. The measures taken from them are shares
+#: and percentiles of a picture's levels, which every other row gives to a fraction of a
+#: grey level (the rows of a scene are not independent samples: neighbours look alike), for
+#: half of the histograms' cost, which was a fifth of the whole diagnosis.
+HIST_ROW_STEP = 2
+
+
 def hist_outside(image: Image, box_xyxy: tuple[int, int, int, int]) -> Floats:
-    """The 256-bin histogram of a uint8 image outside a box: the whole image's less the box's.
+    """The 256-bin histogram of a uint8 image outside a box: the whole image's less the box's,
+    over every :data:`HIST_ROW_STEP`-th row.
 
     The same counts as ``calcHist`` under a mask, for two thirds of its time: OpenCV's masked
     histogram tests the mask at every pixel, the unmasked one runs a tight loop.
     """
     x0, y0, x1, y1 = box_xyxy
-    whole = cv2.calcHist([image], [0], None, [256], [0, 256])
-    if x1 > x0 and y1 > y0:
-        whole = whole - cv2.calcHist([np.ascontiguousarray(image[y0:y1, x0:x1])], [0], None,
-                                     [256], [0, 256])
+    step = HIST_ROW_STEP
+    whole = cv2.calcHist([np.ascontiguousarray(image[::step])], [0], None, [256], [0, 256])
+    first = -(-y0 // step) * step  # the box's first counted row
+    if x1 > x0 and y1 > first:
+        box = np.ascontiguousarray(image[first:y1:step, x0:x1])
+        whole = whole - cv2.calcHist([box], [0], None, [256], [0, 256])
     return np.asarray(whole, dtype=np.float64).reshape(-1)
