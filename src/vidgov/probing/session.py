@@ -95,6 +95,9 @@ class _Units:
     def __init__(self, depacketizer: Depacketizer, channel: int, frames: int) -> None:
         self.depacketizer, self.channel, self.frames = depacketizer, channel, frames
         self.units: list[AccessUnit] = []
+        self.started, self.timeouts = 0.0, ProbeTimeouts()
+        self.first_ms = 0.0
+        self.captured_at: dt.datetime | None = None
 
     @property
     def packets(self) -> int:
@@ -103,40 +106,61 @@ class _Units:
     async def collect(
         self, talk: Conversation, started: float, timeouts: ProbeTimeouts
     ) -> tuple[list[AccessUnit], float, dt.datetime] | DecodeOutcome | None:
-        loop = asyncio.get_running_loop()
-        first_ms, captured_at = 0.0, None
+        self.started, self.timeouts = started, timeouts
+        self.first_ms, self.captured_at = 0.0, None
         stream = Interleaved()
+        refused: DecodeOutcome | None = None
         try:
             async with asyncio.timeout(timeouts.first_frame_s) as deadline:
-                while len(self.units) < self.frames:
-                    item = stream.next()
-                    if item is None:
-                        data = await talk.reader.read(_READ_BYTES)
-                        if not data:
-                            break
-                        stream.feed(data)
-                    elif isinstance(item, bytes):
-                        status = _status(item)  # PLAY's answer, or the camera's own request
-                        if status is not None and status != 200:
-                            return _refusal("PLAY", status)
-                    elif item[0] == self.channel:
-                        for unit in self.depacketizer.push(item[1]):
-                            if not self.units and not unit.key:
-                                continue  # a late viewer waits for the next keyframe
-                            if not self.units:
-                                first_ms = (time.perf_counter() - started) * 1000.0
-                                captured_at = dt.datetime.now(dt.UTC)
-                                deadline.reschedule(loop.time() + timeouts.window_s)
-                            self.units.append(unit)
+                refused = await self._read(talk, stream, deadline)
         except TimeoutError:
-            pass
+            # An event loop busy with hundreds of probes may reach the deadline before the
+            # bytes that came in time: those still count (what is buffered, without waiting).
+            try:
+                async with asyncio.timeout(0):
+                    refused = await self._read(talk, stream, None)
+            except TimeoutError:
+                pass
         talk.writer.close()  # hang up now: the camera stops sending while we decode
-        if not self.units or captured_at is None:
+        if refused is not None:
+            return refused
+        if not self.units or self.captured_at is None:
             detail = (f"{self.packets} packets and no keyframe in {timeouts.first_frame_s:g} s"
                       if self.packets else f"no packet in {timeouts.first_frame_s:g} s")
             fault = FaultCode.NO_KEYFRAME if self.packets else FaultCode.NO_PACKETS
             return DecodeOutcome(None, fault, self.packets, {}, detail)
-        return self.units[:self.frames], first_ms, captured_at
+        return self.units[:self.frames], self.first_ms, self.captured_at
+
+    async def _read(self, talk: Conversation, stream: Interleaved,
+                    deadline: asyncio.Timeout | None) -> DecodeOutcome | None:
+        """Read until the window is full or the stream ends; a refusal of PLAY if one came.
+        ``deadline`` moves to the end of the window when the keyframe arrives."""
+        while len(self.units) < self.frames:
+            item = stream.next()
+            if item is None:
+                data = await talk.reader.read(_READ_BYTES)
+                if not data:
+                    return None
+                stream.feed(data)
+            elif isinstance(item, bytes):
+                status = _status(item)  # PLAY's answer, or the camera's own request
+                if status is not None and status != 200:
+                    return _refusal("PLAY", status)
+            elif item[0] == self.channel:
+                for unit in self.depacketizer.push(item[1]):
+                    self._keep(unit, deadline)
+        return None
+
+    def _keep(self, unit: AccessUnit, deadline: asyncio.Timeout | None) -> None:
+        if not self.units:
+            if not unit.key:
+                return  # a late viewer waits for the next keyframe
+            self.first_ms = (time.perf_counter() - self.started) * 1000.0
+            self.captured_at = dt.datetime.now(dt.UTC)
+            if deadline is not None:
+                loop = asyncio.get_running_loop()
+                deadline.reschedule(loop.time() + self.timeouts.window_s)
+        self.units.append(unit)
 
 
 def _status(message: bytes) -> int | None:
