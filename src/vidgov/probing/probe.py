@@ -88,8 +88,9 @@ async def probe_async(
 ) -> ProbeResult:
     """Probe one camera; never raises for a camera's behaviour (the result says what happened).
 
-    ``executor`` decodes (a window's access units, or FFmpeg's blocking I/O where it takes
-    over); ``diagnosis`` runs the picture diagnosis (default: ``executor``).
+    ``executor`` runs FFmpeg's blocking reads where it takes over; ``diagnosis`` decodes the
+    access units taken off an RTSP connection and diagnoses the window (default:
+    ``executor``).
     """
     options = options or ProbeOptions()
     probed_at = dt.datetime.now(dt.UTC)
@@ -106,8 +107,10 @@ async def probe_async(
     decoded: DecodeOutcome | None = None
     if address.protocol is StreamProtocol.RTSP and options.decode:
         # The picture comes over the connection that just said DESCRIBE (one handshake,
-        # no thread waiting for a keyframe); FFmpeg only for what that cannot play.
-        watch = Watch(options.timeouts, options.window_frames, executor)
+        # no thread waiting for a keyframe); FFmpeg only for what that cannot play. Its
+        # access units are decoded where the window is then diagnosed: pure CPU work, one
+        # thread, warm caches, instead of dozens of decoder threads trading the GIL.
+        watch = Watch(options.timeouts, options.window_frames, diagnosis or executor)
         protocol, decoded = await _RTSP.probe_then(address, options.timeouts, watch)
     elif address.protocol is StreamProtocol.RTSP:
         protocol = await _RTSP.probe(address, options.timeouts)
@@ -217,11 +220,11 @@ async def _probe_each(
         )
     options = options or ProbeOptions()
     numbered = enumerate(targets)
-    # Decoders mostly wait on the network; diagnosis is all CPU. One diagnosis thread per
-    # process keeps the windows off the decoders (a slot is free once its frames are in) and
-    # runs them one after another on warm caches, where dozens of decoder threads
-    # diagnosing at once thrash the caches and hand the GIL back and forth
-    # (measured: the checks cost ~1.6x as much on 16 threads as on one).
+    # FFmpeg's decoders mostly wait on the network; decoding access units and diagnosis are
+    # all CPU. One diagnosis thread per process does the CPU part one window after another
+    # on warm caches, where dozens of threads doing it at once thrash the caches and hand
+    # the GIL back and forth (measured: the checks cost ~1.6x as much on 16 threads as on
+    # one).
     decoders = ThreadPoolExecutor(max_workers=decode_workers, thread_name_prefix="vidgov-decode")
     diagnosers = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vidgov-diagnose")
     with decoders as pool, diagnosers as diagnosis:
