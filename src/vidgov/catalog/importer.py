@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,7 +23,7 @@ from vidgov.catalog.normalise import normalise
 from vidgov.catalog.reading import WholeFileNeeded, stream_catalog
 from vidgov.catalog.sources import LINE, SourceTable
 from vidgov.catalog.store import COMPARED, camera_columns
-from vidgov.store.bulk import MAX_STAGED, BulkSession, bulk_session
+from vidgov.store.bulk import MAX_STAGED, BulkSession, Prepared, bulk_session
 
 #: Longer cells are refused (per row): no catalog field is this long, a pasted blob is.
 MAX_CELL_CHARS: Final = 2000
@@ -33,6 +33,8 @@ CHUNK_BYTES: Final = 8 << 20
 
 FILE = "__file"
 SHEET = "__sheet"
+#: The staged batch's columns: the compared ones and where each row came from.
+_STORED: Final = (*COMPARED, "source", "source_line")
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,17 +105,35 @@ def _import(
             stamp = session.timestamp(now)
             # Checked inside the transaction, which on SQLite holds the write lock from here.
             fresh = not session.scalar("SELECT EXISTS (SELECT 1 FROM camera)")
-            for index in range(MAX_STAGED):
-                batch = pl.concat(frames, how="vertical_relaxed")
-                _upsert(session, f"incoming{index}", batch, stamp, report, fresh)
-                expected -= len(frames)
-                frames = pipe.take(_batch_frames(expected, MAX_STAGED - index - 1))
-                if not frames:
-                    break
+            batches = _prefetched(_prepared_batches(session, pipe, frames, expected),
+                                  depth=1, name="catalog-stager")
+            try:
+                for prepared in batches:
+                    _upsert(session, prepared, stamp, report, fresh)
+            finally:
+                pipe.close()  # first: the stager may be waiting on the reader
+                batches.close()
     finally:
         pipe.close()
         reader.join()
     return report
+
+
+def _prepared_batches(
+    session: BulkSession, pipe: _Pipe, frames: list[pl.DataFrame], expected: int
+) -> Iterator[Prepared]:
+    """The batches to upsert, each written to its staged table: run one ahead of the writer
+    (by :func:`_prefetched`), so that staging a batch (ADBC writing a private file, most of
+    the work of storing it) overlaps inserting the one before."""
+    for index in range(MAX_STAGED):
+        batch = pl.concat(frames, how="vertical_relaxed")
+        rows = batch.select(
+            *camera_columns(), pl.col(FILE).alias("source"), pl.col(LINE).alias("source_line"))
+        yield session.prepare(f"incoming{index}", rows, like="camera")
+        expected -= len(frames)
+        frames = pipe.take(_batch_frames(expected, MAX_STAGED - index - 1))
+        if not frames:
+            return
 
 
 def _expected_frames(paths: Sequence[Path], chunk_bytes: int | None) -> int:
@@ -177,7 +197,10 @@ class _Pipe:
         while not self._closed.is_set():
             if at_least is not None and len(frames) >= at_least and self._queue.empty():
                 break
-            item = self._queue.get()
+            try:
+                item = self._queue.get(timeout=0.1)
+            except queue.Empty:
+                continue  # see whether the pipe was closed meanwhile
             if isinstance(item, BaseException):
                 raise item
             if item is None:
@@ -211,10 +234,13 @@ def _read_all(paths: Sequence[Path], chunk_bytes: int | None, report: ImportRepo
 T = TypeVar("T")
 
 
-def _prefetched(items: Iterator[T], depth: int = 2) -> Iterator[T]:
+def _prefetched(
+    items: Iterator[T], depth: int = 2, name: str = "catalog-decoder"
+) -> Generator[T, None, None]:
     """``items``, produced in a thread of their own up to ``depth`` ahead: the next chunk is
-    decoded and split (bytes, codecs, polars) while this one is normalised and checked. Its
-    errors are raised here, in order; leaving early stops the producer."""
+    decoded and split (bytes, codecs, polars) while this one is normalised and checked, the
+    next batch staged while this one is written. Its errors are raised here, in order;
+    leaving early stops the producer."""
     ready: queue.Queue[tuple[bool, T | BaseException | None]] = queue.Queue(depth)
     stop = threading.Event()
 
@@ -228,7 +254,7 @@ def _prefetched(items: Iterator[T], depth: int = 2) -> Iterator[T]:
         else:
             _offer(ready, (False, None), stop)
 
-    producer = threading.Thread(target=produce, name="catalog-decoder", daemon=True)
+    producer = threading.Thread(target=produce, name=name, daemon=True)
     producer.start()
     try:
         while True:
@@ -362,8 +388,8 @@ def _split_too_long(
     return typed.filter(~too_long), rejects
 
 
-def _upsert(session: BulkSession, name: str, incoming: pl.DataFrame, stamp: str,
-            report: ImportReport, fresh: bool) -> None:
+def _upsert(session: BulkSession, prepared: Prepared, stamp: str, report: ImportReport,
+            fresh: bool) -> None:
     """Insert new IDs, update changed ones, count the rest: all in SQL, in the session's
     transaction. Duplicates were rejected before, so batches never share an ID.
 
@@ -373,10 +399,8 @@ def _upsert(session: BulkSession, name: str, incoming: pl.DataFrame, stamp: str,
     insert one of these IDs meanwhile (PostgreSQL; SQLite's write lock excludes it), the
     primary key refuses it and the whole import rolls back.
     """
-    rows = incoming.select(
-        *camera_columns(), pl.col(FILE).alias("source"), pl.col(LINE).alias("source_line"))
-    columns = rows.columns
-    staged = session.stage(name, rows, like="camera")
+    columns = list(_STORED)
+    staged = session.attach(prepared)
     insert = (f"INSERT INTO camera ({', '.join(columns)}, created_at, updated_at) "
               f"SELECT {', '.join(f'i.{c}' for c in columns)}, {stamp}, {stamp} "
               f"FROM {staged} AS i")

@@ -25,6 +25,7 @@ import sqlite3
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final, Protocol
@@ -39,6 +40,17 @@ from vidgov.errors import ConfigurationError
 MAX_STAGED: Final = 8
 
 
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A frame made ready for :meth:`BulkSession.attach`: on SQLite written to its private
+    file (``path``), on PostgreSQL still the frame (COPY needs the connection)."""
+
+    name: str
+    like: str | None
+    frame: pl.DataFrame | None = None
+    path: Path | None = None
+
+
 class BulkSession(Protocol):
     """One transaction of bulk work on one store."""
 
@@ -51,7 +63,18 @@ class BulkSession(Protocol):
         With ``like``, PostgreSQL gives the columns the types of that table's columns. Tables
         can be staged while the transaction runs (a pipeline stages each batch as it comes);
         SQLite allows at most :data:`MAX_STAGED` per session (each is an attached file).
+        Same as ``attach(prepare(name, frame, like))``.
         """
+        ...
+
+    def prepare(self, name: str, frame: pl.DataFrame, like: str | None = None) -> Prepared:
+        """The half of :meth:`stage` that needs no connection, so that a pipeline can run it
+        in a thread of its own while the session writes the batch before (on SQLite it is
+        most of the work: ADBC writing the private file). Safe to call from any thread."""
+        ...
+
+    def attach(self, prepared: Prepared) -> str:
+        """The other half of :meth:`stage`, in the session's thread; returns the SQL name."""
         ...
 
     def execute(self, sql: str) -> int:
@@ -111,15 +134,22 @@ class _SqliteBulk:
         self._reads = 0
 
     def stage(self, name: str, frame: pl.DataFrame, like: str | None = None) -> str:
+        return self.attach(self.prepare(name, frame, like))
+
+    def prepare(self, name: str, frame: pl.DataFrame, like: str | None = None) -> Prepared:
+        # Touches no connection of the session: the file is new and private to this call.
+        path = self._folder / f"{name}.db"
+        _adbc_write(path, name, _sqlite_values(frame))
+        return Prepared(name, like, path=path)
+
+    def attach(self, prepared: Prepared) -> str:
         # ATTACH works inside a transaction (DETACH does not: that waits for finish()).
         if len(self._attached) >= MAX_STAGED:
             raise RuntimeError(f"at most {MAX_STAGED} staged tables per session")
-        path = self._folder / f"{name}.db"
-        _adbc_write(path, name, _sqlite_values(frame))
-        schema = f"stage_{name}"
-        self._connection.execute("ATTACH DATABASE ? AS " + schema, (str(path),))
+        schema = f"stage_{prepared.name}"
+        self._connection.execute("ATTACH DATABASE ? AS " + schema, (str(prepared.path),))
         self._attached.append(schema)
-        return f"{schema}.{name}"
+        return f"{schema}.{prepared.name}"
 
     def _begin(self) -> None:
         if not self._in_transaction:
@@ -247,6 +277,15 @@ class _PostgresBulk:
         self._connection = connection  # a psycopg connection inside a transaction
 
     def stage(self, name: str, frame: pl.DataFrame, like: str | None = None) -> str:
+        return self.attach(self.prepare(name, frame, like))
+
+    @staticmethod
+    def prepare(name: str, frame: pl.DataFrame, like: str | None = None) -> Prepared:
+        return Prepared(name, like, frame=frame)
+
+    def attach(self, prepared: Prepared) -> str:
+        name, frame, like = prepared.name, prepared.frame, prepared.like
+        assert frame is not None  # made by prepare() above
         if like is None:
             columns = ", ".join(f"{n} {_pg_type(t)}" for n, t in frame.schema.items())
             self.execute(f"CREATE TEMPORARY TABLE {name} ({columns}) ON COMMIT DROP")
