@@ -203,18 +203,107 @@ def _fast_csv(
         return (empty_frame(width), []) if expected <= 0 else None
     if lines.height != expected:
         return None
-    numbered = lines.select(
+    numbered = lines.with_columns(
         pl.int_range(first_line + skip, first_line + skip + lines.height, dtype=pl.Int64)
-        .alias(LINE),
-        pl.col("text").str.strip_suffix("\r"),
-    ).filter(pl.col("text").str.strip_chars() != "")
-    quoted = numbered["text"].str.contains('"', literal=True)
-    plain = _split_plain(numbered.filter(~quoted), width, separator)
-    exact = _split_quoted(numbered.filter(quoted), width, separator)
+        .alias(LINE))
+    split = _native_split(data, numbered, skip, width, separator)
+    if split is None:
+        split = _line_split(numbered, width, separator)
+    return None if split is None else _check_width(split, width)
+
+
+def _native_split(
+    data: bytes, numbered: pl.DataFrame, skip: int, width: int, separator: str
+) -> pl.DataFrame | None:
+    """The cells by polars' own CSV reader (no quoting, so each line is one row): less than
+    half the work of cutting each line apart, and parallel. None when its rows do not line
+    up with the lines, and then :func:`_line_split` does it all.
+
+    Its cells are taken for the rows without a quote or a lone carriage return whose cells
+    and separators make up the whole line (so exactly ``width`` cells: fewer would add
+    separators, more would be cut off): nearly all. Quoted rows of ``width`` well-formed
+    cells (each quote-holding cell quoted whole, as RFC 4180 writes them: where polars and
+    the csv module agree) are read again by polars with quoting; the rest (short, long,
+    odd quoting) are split as :func:`_line_split` splits them. Both kinds are put in place.
+    """
+    names = [f"c{i}" for i in range(width)]
+    cells = _read_cells(data, names, separator, None, skip)
+    if cells is None or cells.height != numbered.height:
+        return None
+    text = pl.col("text")
+    # The line's length less a final "\r", without copying every line to strip it.
+    length = text.str.len_bytes() - text.str.ends_with("\r").cast(pl.UInt32)
+    joined = pl.sum_horizontal(pl.col(n).str.len_bytes() for n in names) + (width - 1)
+    rows = pl.concat([numbered, cells], how="horizontal").with_columns(
+        (text.str.strip_chars() != "").alias("__kept"),
+        # polars reads a lone "\r" as a line end, which the lengths might not show.
+        (~text.str.contains('"', literal=True) & ~text.str.contains("\r.")
+         & (joined == length)).alias("__whole"),
+    )
+    if not rows.get_column("__kept").all():
+        rows = rows.filter("__kept")
+    split = rows.select(
+        LINE, pl.lit(width, dtype=pl.UInt32).alias("__width"), *names,
+        pl.lit(None, dtype=pl.String).alias("__beyond"))
+    rest_at = (~rows.get_column("__whole")).arg_true()
+    if not rest_at.len():
+        return split
+    field = rf'(?:"(?:[^"\r]|"")*"|[^"\r{separator}]*)'
+    rest = rows.get_column("text").gather(rest_at).to_frame()
+    regular = rest.select(
+        text.str.contains('"', literal=True)
+        & text.str.contains(rf"^{field}(?:{separator}{field})*\r?$")
+        & (text.str.replace_all(r'"(?:[^"]|"")*"', "")
+           .str.count_matches(separator, literal=True) == width - 1)
+    ).to_series()
+    quoted_at = rest_at.filter(regular)
+    if quoted_at.len():
+        lines = rest.get_column("text").filter(regular).str.join("\n").item()
+        quoted = _read_cells(lines.encode("utf-8"), names, separator, '"', 0)
+        if quoted is None or quoted.height != quoted_at.len():
+            return None
+        split = split.with_columns(
+            split.get_column(name).scatter(quoted_at, quoted.get_column(name))
+            for name in names)
+    odd_at = rest_at.filter(~regular)
+    if odd_at.len():
+        odd = _line_split(rows[odd_at].select(LINE, "text"), width, separator)
+        if odd is None:
+            return None
+        split = split.with_columns(
+            split.get_column(name).scatter(odd_at, odd.get_column(name))
+            for name in ("__width", *names, "__beyond"))
+    return split
+
+
+def _read_cells(
+    data: bytes, names: list[str], separator: str, quote: str | None, skip: int
+) -> pl.DataFrame | None:
+    """``data`` cut into ``names`` string cells by polars, a row a line (with ``quote``
+    None); None where polars refuses it."""
+    try:
+        return pl.read_csv(
+            data, has_header=False, separator=separator, quote_char=quote, skip_lines=skip,
+            schema=dict.fromkeys(names, pl.String), truncate_ragged_lines=True,
+            missing_columns="insert", extra_columns="ignore", empty_string_is_null=False,
+            raise_if_empty=False,
+        )
+    except pl.exceptions.PolarsError:
+        return None  # the lines show what is odd about this chunk
+
+
+def _line_split(numbered: pl.DataFrame, width: int, separator: str) -> pl.DataFrame | None:
+    """``__line``, ``__width`` (cells found), ``c0``… and ``__beyond`` (the cells past
+    ``width``, as text) of each line that is not blank, in line order; None when a quote
+    is left open (a cell spans lines)."""
+    lines = numbered.select(LINE, pl.col("text").str.strip_suffix("\r")).filter(
+        pl.col("text").str.strip_chars() != "")
+    quoted = lines.get_column("text").str.contains('"', literal=True)
+    plain = _split_plain(lines.filter(~quoted), width, separator)
+    exact = _split_quoted(lines.filter(quoted), width, separator)
     if exact is None:
         return None
-    cells = plain.merge_sorted(exact, key=LINE)  # both in line order
-    return _check_width(cells, width)
+    return plain.merge_sorted(exact, key=LINE)  # both in line order
 
 
 def _split_plain(lines: pl.DataFrame, width: int, separator: str) -> pl.DataFrame:
@@ -229,17 +318,26 @@ def _split_plain(lines: pl.DataFrame, width: int, separator: str) -> pl.DataFram
 
 
 def _split_quoted(lines: pl.DataFrame, width: int, separator: str) -> pl.DataFrame | None:
-    texts = lines["text"].to_list()
-    if any(text.count('"') % 2 for text in texts):
-        return None  # a quoted cell continues on the next line
+    """The csv module's cells of each line on its own; None when a line ends inside a
+    quoted cell (the cell continues on the next line: only the exact path knows the line
+    numbers then), or the csv module refuses it (the exact path reports it with its line).
+
+    Each line is read with a sentinel line after it: a quote left open takes the sentinel
+    into its cell, so the reader gives one row instead of two. (Reading all lines with one
+    reader would run an open quote on into the next quoted line, wherever that is, and
+    let one at the end pass.)
+    """
     rows: list[list[object]] = []
-    parsed = csv.reader(texts, delimiter=separator)
     try:
-        for line, cells in zip(lines[LINE].to_list(), parsed, strict=True):
+        for line, text in zip(lines[LINE].to_list(), lines["text"].to_list(), strict=True):
+            parsed = list(csv.reader([text, "x"], delimiter=separator))
+            if len(parsed) != 2:
+                return None
+            cells = parsed[0]
             padded = (cells + [None] * width)[:width]
             rows.append([line, len(cells), *padded, separator.join(cells[width:])])
-    except (csv.Error, ValueError):
-        return None  # the exact path reports it with its line
+    except csv.Error:
+        return None
     schema = {LINE: pl.Int64, "__width": pl.UInt32, **{f"c{i}": pl.String for i in range(width)},
               "__beyond": pl.String}
     return pl.DataFrame(rows, schema=schema, orient="row")
