@@ -84,6 +84,8 @@ def clean_cells(frame: pl.DataFrame, sources: list[tuple[str, str, bool]]) -> pl
     The full rules run only on the cells holding a :data:`_ROUGH` character; the others
     can only be an empty token (or, for codes, carry a text marker). Lazy, so each rule's
     intermediate text is computed once: the eager engine repeats common subexpressions.
+    The rough cells of all columns go through their rule together (one for codes, one for
+    text): a query a column costs more in setting up than the few cells it cleans.
     """
     light = frame.lazy().select(
         pl.col(LINE), *(_light(pl.col(column), code).alias(name) for column, name, code in sources))
@@ -92,14 +94,31 @@ def clean_cells(frame: pl.DataFrame, sources: list[tuple[str, str, bool]]) -> pl
         for column, name, _ in sources)
     cleaned, flags = pl.collect_all([light, rough])
     redone = []
-    for column, name, code in sources:
-        where = flags.get_column(name).arg_true()
-        if where.len():
-            cells = frame.get_column(column).gather(where).str.normalize("NFKC")
-            rule = clean_code if code else clean_text
-            fixed = cells.to_frame(name).lazy().select(rule(pl.col(name))).collect()
-            redone.append(cleaned.get_column(name).scatter(where, fixed.to_series()))
+    for code in (False, True):
+        places = [(column, name, flags.get_column(name).arg_true())
+                  for column, name, is_code in sources if is_code is code]
+        places = [(column, name, where) for column, name, where in places if where.len()]
+        if not places:
+            continue
+        cells = pl.concat([frame.get_column(column).gather(where) for column, _, where in places])
+        rule = clean_code if code else clean_text
+        fixed = cells.str.normalize("NFKC").to_frame("cell").lazy().select(
+            rule(pl.col("cell"))).collect().to_series()
+        redone.extend(_scatter_parts(cleaned, fixed, [(name, where) for _, name, where in places]))
     return cleaned.with_columns(redone) if redone else cleaned
+
+
+def _scatter_parts(
+    frame: pl.DataFrame, values: pl.Series, places: list[tuple[str, pl.Series]]
+) -> list[pl.Series]:
+    """``frame``'s columns with ``values`` (the parts for each place, one after another) put
+    at each place's row indices."""
+    columns, offset = [], 0
+    for name, where in places:
+        part = values.slice(offset, where.len()).rename(name)
+        columns.append(frame.get_column(name).scatter(where, part))
+        offset += where.len()
+    return columns
 
 
 def parse_coordinate(text: pl.Expr) -> pl.Expr:
@@ -150,9 +169,9 @@ def normalise(table: SourceTable) -> pl.DataFrame:
     ])
     typed = cleaned.with_columns(
         _fast_parse(f.name, f.kind).alias(f.name) for f in present if f.kind in _PARSED)
-    for f in present:
-        if f.kind in _SLOW_PARSERS:
-            typed = _reparse_misses(typed, cleaned, f.name, _SLOW_PARSERS[f.kind])
+    for kind, parser in _SLOW_PARSERS.items():
+        typed = _reparse_misses(typed, cleaned, [f.name for f in present if f.kind is kind],
+                                parser)
     missing = [pl.lit(None, dtype=_dtype(f.kind)).alias(f.name)
                for f in FIELDS if f.name not in table.fields]
     raw_values = _raw_values(typed, cleaned, [f.name for f in present if f.kind in _PARSED])
@@ -177,16 +196,19 @@ _SLOW_PARSERS: Final[dict[Kind, Callable[[pl.Expr], pl.Expr]]] = {
 
 
 def _reparse_misses(
-    typed: pl.DataFrame, cleaned: pl.DataFrame, name: str,
+    typed: pl.DataFrame, cleaned: pl.DataFrame, names: list[str],
     parser: Callable[[pl.Expr], pl.Expr],
 ) -> pl.DataFrame:
-    missed = (typed[name].is_null() & cleaned[name].is_not_null())
-    if not missed.any():
+    """``typed`` with the cells of ``names`` that the fast form missed parsed by ``parser``,
+    all columns' misses in one query (longitude and latitude share theirs)."""
+    places = [(name, (typed[name].is_null() & cleaned[name].is_not_null()).arg_true())
+              for name in names]
+    places = [(name, where) for name, where in places if where.len()]
+    if not places:
         return typed
-    indices = missed.arg_true()
-    retry = cleaned.select(pl.col(name).gather(indices)).select(
-        parser(pl.col(name)).alias(name))
-    return typed.with_columns(typed[name].scatter(indices, retry[name]))
+    cells = pl.concat([cleaned.get_column(name).gather(where) for name, where in places])
+    parsed = cells.to_frame("cell").select(parser(pl.col("cell"))).to_series()
+    return typed.with_columns(_scatter_parts(typed, parsed, places))
 
 
 def _raw_values(typed: pl.DataFrame, cleaned: pl.DataFrame, names: list[str]) -> pl.Series:
