@@ -120,8 +120,10 @@ def _refuse_utf8_then_other(name: str, raw: bytes, bad: int) -> None:
 
 def _refuse_other_then_utf8(name: str, raw: bytes) -> None:
     """A UTF-8 line (Chinese, no invalid byte) in a file that is otherwise not UTF-8."""
+    if b"\x1f" in raw:  # rare: copy the chunk only then
+        raw = raw.replace(b"\x1f", b" ")
     lines = pl.read_csv(
-        raw.replace(b"\x1f", b" "), has_header=False, separator="\x1f", quote_char=None,
+        raw, has_header=False, separator="\x1f", quote_char=None,
         encoding="utf8-lossy",
         new_columns=["line"], infer_schema=False, truncate_ragged_lines=True,
     )["line"]

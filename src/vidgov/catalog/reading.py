@@ -107,14 +107,15 @@ def _csv_chunks(
             head_rows = list(csv.reader(io.StringIO(head, newline=""), delimiter=separator))
             header_index, fields = find_header(path.name, head_rows)
             header, skip = tuple(head_rows[header_index]), header_index + 1
-        table = _fast_csv(data, skip, len(header), separator, first_line)
+        newlines = chunk.count(b"\n")  # the same in the UTF-8 text: a newline is one byte
+        table = _fast_csv(data, skip, len(header), separator, first_line, newlines)
         if table is None:
             raise WholeFileNeeded
         frame, rejects = table
         yield CatalogFile([SourceTable(
             file=path.name, sheet="", header=header, fields=fields,
             unknown=unknown_columns(header, fields), frame=frame, rejects=rejects)])
-        first_line += chunk.count(b"\n")
+        first_line += newlines
         start, skip = end, 0
 
 
@@ -179,12 +180,13 @@ def _lines_end(data: bytes, count: int) -> int:
 
 
 def _fast_csv(
-    data: bytes, skip: int, width: int, separator: str, first_line: int = 1
+    data: bytes, skip: int, width: int, separator: str, first_line: int = 1,
+    newlines: int | None = None,
 ) -> tuple[pl.DataFrame, list[StructuralReject]] | None:
     """Split lines into cells in polars; None sends us the exact way.
 
     ``skip`` lines (title and header) are not data; ``first_line`` is the number of the
-    first line of ``data`` in its file.
+    first line of ``data`` in its file; ``newlines``, its count of newlines if known.
 
     Every line is one row here, so a row's line number is its position: blank lines are kept
     (then dropped), short and long rows are seen by their cell count. Lines holding a quote
@@ -193,7 +195,9 @@ def _fast_csv(
     """
     if b"\x1f" in data:
         return None
-    expected = data.count(b"\n") + (0 if data.endswith(b"\n") else 1) - skip
+    if newlines is None:
+        newlines = data.count(b"\n")
+    expected = newlines + (0 if data.endswith(b"\n") else 1) - skip
     lines = pl.read_csv(
         data, has_header=False, infer_schema=False, separator="\x1f", quote_char=None,
         skip_lines=skip, empty_string_is_null=False, new_columns=["text"],
