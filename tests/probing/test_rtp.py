@@ -17,7 +17,8 @@ from vidgov.probing.results import FaultCode, ProbeTimeouts
 from vidgov.probing.rtp import START_CODE, Depacketizer, Interleaved, video_track
 from vidgov.probing.rtsp import RtspTransport
 from vidgov.probing.session import Watch
-from vidgov.simulate.fleet import Condition, Fleet
+from vidgov.services.sweeps import picture_diagnoser
+from vidgov.simulate.fleet import Condition, Fleet, PictureFormat
 
 SPS, PPS = b"\x67\x42\x00\x1e\xab", b"\x68\xce\x3c\x80"
 FAST = ProbeTimeouts(connect_s=1.0, rtsp_s=1.0, first_frame_s=3.0, window_s=2.0)
@@ -217,3 +218,26 @@ def test_the_window_is_the_stream_at_its_own_pace(fleet: Fleet) -> None:
     assert window.frames_bgr.shape == (5, 360, 640, 3)
     assert window.frames_bgr.std() > 20  # a picture, not grey concealment
     assert np.all(np.diff(window.pts_s) > 0)
+
+
+@pytest.mark.rtsp
+def test_h265_cameras_are_watched_and_diagnosed_like_h264_ones(
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_ffmpeg(*_: object) -> None:
+        raise AssertionError("FFmpeg was asked for a stream the session stage can play")
+
+    monkeypatch.setattr(probe_module, "read_window", no_ffmpeg)
+    conditions = [Condition.NORMAL, Condition.FROZEN, Condition.BLACK, Condition.SHAKING]
+    with Fleet(conditions, picture=PictureFormat(codec="h265")) as fleet:
+        cameras = fleet.cameras
+        results = probe_many([ProbeTarget(c.url) for c in cameras],
+                             ProbeOptions(timeouts=FAST,
+                                          diagnose=picture_diagnoser(clock_every=0)))
+    found = {c.condition: (r.playable, r.faults) for c, r in zip(cameras, results, strict=True)}
+    assert found == {
+        Condition.NORMAL: (True, ()),
+        Condition.FROZEN: (False, ("frozen",)),
+        Condition.BLACK: (False, ("no_signal",)),
+        Condition.SHAKING: (True, ("jitter",)),
+    }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import threading
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -15,7 +16,15 @@ from vidgov.cli.context import state
 from vidgov.cli.output import frame_table, stderr, stdout
 from vidgov.errors import InvalidInput
 from vidgov.services.fleet import register_fleet
-from vidgov.simulate.fleet import Fleet, parse_mix
+from vidgov.simulate.fleet import Fleet, PictureFormat, parse_mix
+
+
+class Codec(StrEnum):
+    """The video codecs the simulated cameras can send."""
+
+    H264 = "h264"
+    H265 = "h265"
+
 
 app = typer.Typer(help="模拟 Simulators: a real RTSP camera fleet on 127.0.0.1.",
                   no_args_is_help=True)
@@ -38,6 +47,9 @@ def fleet_command(
         help="CSV of each camera's condition and what a sweep must find.")] = None,
     duration: Annotated[float, typer.Option(
         help="Seconds to serve; 0 serves until Ctrl-C or SIGTERM.")] = 0.0,
+    codec: Annotated[Codec, typer.Option(
+        help="What the picture cameras send: H.264 (most of the estate) or H.265.")]
+    = Codec.H264,
 ) -> None:
     """摄像机模拟 Serve simulated cameras, one condition each, until stopped."""
     try:
@@ -47,7 +59,8 @@ def fleet_command(
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    with Fleet.from_mix(cameras, weights, seed=seed, clip=clip) as fleet:
+    picture = PictureFormat(codec=codec.value)
+    with Fleet.from_mix(cameras, weights, seed=seed, clip=clip, picture=picture) as fleet:
         table = None
         if register:
             table = register_fleet(state(ctx).engine(), fleet.cameras, seed)

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Final, NamedTuple
+from typing import Any, Final, Literal, NamedTuple
 
 from vidgov.errors import ConfigurationError
 from vidgov.simulate.faulty_server import FaultMode, FaultyServer
@@ -118,16 +118,18 @@ class FleetCamera(NamedTuple):
 
 @dataclass(frozen=True)
 class PictureFormat:
-    """What every picture camera sends: size in pixels, frames per second, frames per GOP.
+    """What every picture camera sends: size in pixels, frames per second, frames per GOP, codec.
 
     One keyframe a second (``gop_frames == fps``) is typical of the province's cameras and makes a
-    late viewer wait half a second on average for its first decodable frame.
+    late viewer wait half a second on average for its first decodable frame. ``codec``: ``h264``
+    (most of the estate) or ``h265`` (newer cameras).
     """
 
     width: int = 640
     height: int = 360
     fps: int = 10
     gop_frames: int = 10
+    codec: Literal["h264", "h265"] = "h264"
 
 
 def parse_mix(text: str) -> dict[Condition, float]:
@@ -293,6 +295,7 @@ class Fleet:
             "height": self.picture.height,
             "fps": self.picture.fps,
             "gop_frames": self.picture.gop_frames,
+            "codec": self.picture.codec,
             "user": user,
             "password": password,
             "mounts": mounts,

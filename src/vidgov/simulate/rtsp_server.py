@@ -10,7 +10,7 @@ closing one pipe (the child exits when its stdin reaches EOF, so it also dies wi
 
 Protocol with the parent (one JSON object a line):
 
-* stdin, first line: the plan ``{"width", "height", "fps", "gop_frames", "mounts": {kind:
+* stdin, first line: the plan ``{"width", "height", "fps", "gop_frames", "codec", "mounts": {kind:
   [path, ...]}, "user", "password"}`` (credentials travel on the pipe, never on a command line).
 * stdout: ``{"port": N}`` once the server listens on 127.0.0.1:N (port chosen by the kernel),
   or ``{"error": "..."}``.
@@ -79,8 +79,15 @@ OSD_FORMAT = "%Y-%m-%d %H:%M:%S"
 OSD_UTC_OFFSET = dt.timedelta(hours=8)
 
 
-def _encoder(gop_frames: int) -> str:
-    """x264 tuned for many cheap live streams: no B-frames, fixed GOP, one thread."""
+def _encoder(gop_frames: int, codec: str = "h264") -> str:
+    """x264 (or x265) tuned for many cheap live streams: no B-frames, fixed GOP, one thread."""
+    if codec == "h265":
+        return (
+            "videoconvert ! video/x-raw,format=I420 ! x265enc tune=zerolatency "
+            f"speed-preset=ultrafast key-int-max={gop_frames} bitrate=600 "
+            "option-string=pools=1:frame-threads=1 name=enc ! "
+            "h265parse config-interval=-1 ! rtph265pay name=pay0 pt=96 config-interval=-1"
+        )
     return (
         "videoconvert ! video/x-raw,format=I420 ! x264enc tune=zerolatency speed-preset=ultrafast "
         f"key-int-max={gop_frames} bitrate=600 threads=1 name=enc ! "
@@ -109,7 +116,8 @@ def _launch(kind: str, plan: dict[str, Any]) -> str:
     picture = _PICTURES[kind].format(
         caps=caps, w10=max(width // 10, 8), h10=max(height // 10, 8), occ=int(width * 0.6)
     )
-    return f"( {picture} ! {_encoder(int(plan['gop_frames']))} )"
+    codec = str(plan.get("codec", "h264"))
+    return f"( {picture} ! {_encoder(int(plan['gop_frames']), codec)} )"
 
 
 def main() -> int:  # noqa: PLR0915 - one composition root for the child process
