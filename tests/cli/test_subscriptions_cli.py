@@ -63,13 +63,20 @@ def test_bad_subscriptions_are_refused_in_one_line(vidgov: Invoke) -> None:
     assert json.loads(vidgov("subscriptions", "list", "--json").stdout) == []
 
 
-def test_events_are_listed_newest_first(vidgov: Invoke, database_url: str) -> None:
+def two_crowd_events(vidgov: Invoke, database_url: str) -> str:
+    """Two crowd events of a catalogued camera (its device ID returned), 10:00:10 and
+    10:05:00, as live analytics stores them."""
     camera = a_camera(vidgov)
     events = [Event(EventKind.CROWD, camera, "plaza", s, s + 20, 14.0, 10.0, ("person",),
                     (1, 2), {"reason": "sustained"}) for s in (10.0, 300.0)]
     with Session(open_store(database_url)) as session, session.begin():
         record_run(session, camera, datetime(2026, 12, 1, 10, 0, tzinfo=UTC),
                    pl.DataFrame(schema=SERIES_SCHEMA), events)
+    return camera
+
+
+def test_events_are_listed_newest_first(vidgov: Invoke, database_url: str) -> None:
+    two_crowd_events(vidgov, database_url)
     shown = vidgov("events", "list")
     assert shown.exit_code == 0, shown.stderr
     assert "crowd" in shown.stdout
@@ -83,12 +90,7 @@ def test_events_are_listed_newest_first(vidgov: Invoke, database_url: str) -> No
 
 def test_events_export_as_gat1400_style_json_lines(vidgov: Invoke, database_url: str,
                                                   tmp_path: Path) -> None:
-    camera = a_camera(vidgov)
-    events = [Event(EventKind.CROWD, camera, "plaza", s, s + 20, 14.0, 10.0, ("person",),
-                    (1, 2), {"reason": "sustained"}) for s in (10.0, 300.0)]
-    with Session(open_store(database_url)) as session, session.begin():
-        record_run(session, camera, datetime(2026, 12, 1, 10, 0, tzinfo=UTC),
-                   pl.DataFrame(schema=SERIES_SCHEMA), events)
+    camera = two_crowd_events(vidgov, database_url)
     result = vidgov("events", "export", "events.jsonl", "--kind", "crowd")
     assert result.exit_code == 0, result.stderr
     assert "2 events" in result.stdout
