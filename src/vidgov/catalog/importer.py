@@ -8,17 +8,17 @@ cannot be read at all raises before anything is written.
 
 from __future__ import annotations
 
-import queue
 import threading
-from collections.abc import Callable, Generator, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Final, TypeVar
+from typing import Final
 
 import polars as pl
 from sqlalchemy import Engine
 
+from vidgov.catalog.handover import FramePipe, prefetched
 from vidgov.catalog.normalise import normalise
 from vidgov.catalog.reading import WholeFileNeeded, stream_catalog
 from vidgov.catalog.sources import LINE, SourceTable
@@ -91,7 +91,7 @@ def _import(
     engine: Engine, paths: Sequence[Path], now: datetime, chunk_bytes: int | None
 ) -> ImportReport:
     report = ImportReport()
-    pipe = _Pipe()
+    pipe = FramePipe()
     reader = threading.Thread(
         target=pipe.run, args=(lambda: _read_all(paths, chunk_bytes, report, pipe),),
         name="catalog-reader", daemon=True)
@@ -105,7 +105,7 @@ def _import(
             stamp = session.timestamp(now)
             # Checked inside the transaction, which on SQLite holds the write lock from here.
             fresh = not session.scalar("SELECT EXISTS (SELECT 1 FROM camera)")
-            batches = _prefetched(_prepared_batches(session, pipe, frames, expected),
+            batches = prefetched(_prepared_batches(session, pipe, frames, expected),
                                   depth=1, name="catalog-stager")
             try:
                 for prepared in batches:
@@ -120,10 +120,10 @@ def _import(
 
 
 def _prepared_batches(
-    session: BulkSession, pipe: _Pipe, frames: list[pl.DataFrame], expected: int
+    session: BulkSession, pipe: FramePipe, frames: list[pl.DataFrame], expected: int
 ) -> Iterator[Prepared]:
     """The batches to upsert, each written to its staged table: run one ahead of the writer
-    (by :func:`_prefetched`), so that staging a batch (ADBC writing a private file, most of
+    (by :func:`prefetched`), so that staging a batch (ADBC writing a private file, most of
     the work of storing it) overlaps inserting the one before."""
     for index in range(MAX_STAGED):
         batch = pl.concat(frames, how="vertical_relaxed")
@@ -162,123 +162,17 @@ def _batch_frames(expected: int, slots: int) -> int | None:
     return max(1, -(-expected // slots))
 
 
-class _Pipe:
-    """The bounded hand-over from the reading thread to the writing one.
-
-    Frames wait here while the writer is busy; the writer takes all that are waiting at once
-    (one staged table each time, so the number of staged tables stays small). An error in
-    the reader is raised again in the writer.
-    """
-
-    def __init__(self) -> None:
-        self._queue: queue.Queue[pl.DataFrame | BaseException | None] = queue.Queue(4)
-        self._closed = threading.Event()
-
-    def run(self, produce: Callable[[], None]) -> None:
-        try:
-            produce()
-        except BaseException as exc:  # handed to the writer, which raises it
-            self.put(exc)
-        else:
-            self.put(None)
-
-    def put(self, item: pl.DataFrame | BaseException | None) -> None:
-        while not self._closed.is_set():
-            try:
-                self._queue.put(item, timeout=0.1)
-                return
-            except queue.Full:
-                continue
-
-    def take(self, at_least: int | None) -> list[pl.DataFrame]:
-        """At least ``at_least`` frames (None: all that remain), and any more already
-        waiting; fewer only when reading has ended, none when nothing is left."""
-        frames: list[pl.DataFrame] = []
-        while not self._closed.is_set():
-            if at_least is not None and len(frames) >= at_least and self._queue.empty():
-                break
-            try:
-                item = self._queue.get(timeout=0.1)
-            except queue.Empty:
-                continue  # see whether the pipe was closed meanwhile
-            if isinstance(item, BaseException):
-                raise item
-            if item is None:
-                self._closed.set()
-            else:
-                frames.append(item)
-        return frames
-
-    def close(self) -> None:
-        self._closed.set()
-        while True:
-            try:
-                self._queue.get_nowait()
-            except queue.Empty:
-                return
-
-
 def _read_all(paths: Sequence[Path], chunk_bytes: int | None, report: ImportReport,
-              pipe: _Pipe) -> None:
+              pipe: FramePipe) -> None:
     checks = _RowChecks(report)
     for number, path in enumerate(paths):
-        for catalog_file in _prefetched(stream_catalog(path, chunk_bytes)):
+        for catalog_file in prefetched(stream_catalog(path, chunk_bytes)):
             report.skipped_sheets.extend(catalog_file.skipped_sheets)
             for table in catalog_file.tables:
                 rows = checks.check(number, table)
                 if rows.height:
                     pipe.put(rows)
     checks.finish()
-
-
-T = TypeVar("T")
-
-
-def _prefetched(
-    items: Iterator[T], depth: int = 2, name: str = "catalog-decoder"
-) -> Generator[T, None, None]:
-    """``items``, produced in a thread of their own up to ``depth`` ahead: the next chunk is
-    decoded and split (bytes, codecs, polars) while this one is normalised and checked, the
-    next batch staged while this one is written. Its errors are raised here, in order;
-    leaving early stops the producer."""
-    ready: queue.Queue[tuple[bool, T | BaseException | None]] = queue.Queue(depth)
-    stop = threading.Event()
-
-    def produce() -> None:
-        try:
-            for item in items:
-                if not _offer(ready, (True, item), stop):
-                    return
-        except BaseException as exc:  # handed to the consumer, which raises it
-            _offer(ready, (False, exc), stop)
-        else:
-            _offer(ready, (False, None), stop)
-
-    producer = threading.Thread(target=produce, name=name, daemon=True)
-    producer.start()
-    try:
-        while True:
-            more, item = ready.get()
-            if more:
-                yield item  # type: ignore[misc]  # an item, not an error, when more is True
-                continue
-            if isinstance(item, BaseException):
-                raise item
-            return
-    finally:
-        stop.set()
-        producer.join()
-
-
-def _offer(ready: queue.Queue[Any], entry: Any, stop: threading.Event) -> bool:
-    """Put ``entry`` unless the consumer has gone; False when it has."""
-    while not stop.is_set():
-        try:
-            ready.put(entry, timeout=0.1)
-            return True
-        except queue.Full:
-            continue
-    return False
 
 
 class _RowChecks:
