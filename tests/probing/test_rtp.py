@@ -5,18 +5,21 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import time
 from collections.abc import Iterator
+from typing import cast
 
 import numpy as np
 import pytest
 
 from vidgov.probing import probe as probe_module
 from vidgov.probing.address import parse_address
+from vidgov.probing.frames import DecodeOutcome
 from vidgov.probing.probe import ProbeOptions, ProbeTarget, probe_many
 from vidgov.probing.results import FaultCode, ProbeTimeouts
 from vidgov.probing.rtp import START_CODE, Depacketizer, Interleaved, video_track
-from vidgov.probing.rtsp import RtspTransport
-from vidgov.probing.session import Watch
+from vidgov.probing.rtsp import Conversation, RtspTransport
+from vidgov.probing.session import UnitCollector, Watch
 from vidgov.services.sweeps import picture_diagnoser
 from vidgov.simulate.fleet import Condition, Fleet, PictureFormat
 
@@ -241,3 +244,38 @@ def test_h265_cameras_are_watched_and_diagnosed_like_h264_ones(
         Condition.BLACK: (False, ("no_signal",)),
         Condition.SHAKING: (True, ("jitter",)),
     }
+
+
+class _Line:
+    """The two ends of an RTSP connection the session stage reads: what the camera sent."""
+
+    def __init__(self, sent: bytes) -> None:
+        self.reader = asyncio.StreamReader()
+        self.reader.feed_data(sent)
+        self.reader.feed_eof()
+        self.writer = self
+
+    def close(self) -> None:
+        pass
+
+
+def collect(sent: bytes) -> DecodeOutcome | None:
+    async def run() -> DecodeOutcome | None:
+        units = UnitCollector(Depacketizer("h264", 96), 0, 3, time.perf_counter(), FAST)
+        return await units.collect(cast(Conversation, _Line(sent)))
+    return asyncio.run(run())
+
+
+def test_a_refused_play_is_a_fault_or_ffmpegs_turn() -> None:
+    refused = collect(b"RTSP/1.0 401 Unauthorized\r\nCSeq: 4\r\n\r\n")
+    assert refused is not None
+    assert refused.fault is FaultCode.AUTH_REQUIRED
+    with pytest.raises(ValueError, match="PLAY answered 500"):
+        collect(b"RTSP/1.0 500 Internal Server Error\r\nCSeq: 4\r\n\r\n")
+
+
+def test_a_stream_that_ends_before_its_keyframe_is_no_keyframe() -> None:
+    delta = rtp(b"\x41\x01", 1, 0, marker=True)
+    ended = collect(b"RTSP/1.0 200 OK\r\nCSeq: 4\r\n\r\n$\x00" + len(delta).to_bytes(2) + delta)
+    assert ended is not None
+    assert (ended.fault, ended.packets) == (FaultCode.NO_KEYFRAME, 1)

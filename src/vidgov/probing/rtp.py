@@ -17,7 +17,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final, NamedTuple
 
 #: Annex B start code put before every NAL unit handed to the decoder.
@@ -227,12 +227,10 @@ class Interleaved:
     """
 
     limit: int = 1 << 22
-    _buffer: bytearray | None = None
+    _buffer: bytearray = field(default_factory=bytearray)
     _position: int = 0
 
     def feed(self, data: bytes) -> None:
-        if self._buffer is None:
-            self._buffer = bytearray()
         if self._position:
             del self._buffer[:self._position]
             self._position = 0
@@ -242,7 +240,7 @@ class Interleaved:
 
     def next(self) -> tuple[int, bytes] | bytes | None:
         buffer, position = self._buffer, self._position
-        if buffer is None or len(buffer) - position < 4:
+        if len(buffer) - position < 4:
             return None
         if buffer[position] == 0x24:  # "$": channel byte, 16-bit length, packet
             size = int.from_bytes(buffer[position + 2:position + 4])

@@ -56,21 +56,21 @@ class Watch:
             session = (setup.header("session") or "").split(";")[0].strip()
             channel = _channel(setup.header("transport") or "")
             talk.send("PLAY", base, f"Session: {session}\r\nRange: npt=0.000-\r\n")
-            collector = _Units(Depacketizer(track.codec, track.payload_type), channel,
-                               self.frames)
-            outcome = await collector.collect(talk, started, self.timeouts)
+            units = UnitCollector(Depacketizer(track.codec, track.payload_type), channel,
+                           self.frames, started, self.timeouts)
+            missing = await units.collect(talk)
         except (TimeoutError, NotRtsp, EOFError, OSError, ValueError):
             return None  # an answer we cannot follow: FFmpeg's turn
-        if isinstance(outcome, DecodeOutcome) or outcome is None:
-            return outcome
-        units, first_ms, captured_at = outcome
+        if missing is not None or units.captured_at is None:
+            return missing
+        first_ms = units.first_ms
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(
             self.decoders, decode_access_units, track.codec, track.parameter_sets,
-            track.clock_rate, units, captured_at,
+            track.clock_rate, units.units, units.captured_at,
             {Stage.FIRST_FRAME.value: round(first_ms, 3),
              Stage.WINDOW.value: round((time.perf_counter() - started) * 1000 - first_ms, 3)},
-            collector.packets)
+            units.packets)
 
 
 def _refusal(method: str, status: int) -> DecodeOutcome | None:
@@ -87,27 +87,28 @@ def _channel(transport: str) -> int:
     return int(match.group(1)) if match else 0
 
 
-class _Units:
+class UnitCollector:
     """Reads the interleaved stream until ``frames`` access units from the first keyframe
     on are in, or a deadline passes: first frame ``first_frame_s`` after SETUP, then the
     window ``window_s`` after the keyframe."""
 
-    def __init__(self, depacketizer: Depacketizer, channel: int, frames: int) -> None:
+    def __init__(self, depacketizer: Depacketizer, channel: int, frames: int, started: float,
+                 timeouts: ProbeTimeouts) -> None:
         self.depacketizer, self.channel, self.frames = depacketizer, channel, frames
+        self.started, self.timeouts = started, timeouts
         self.units: list[AccessUnit] = []
-        self.started, self.timeouts = 0.0, ProbeTimeouts()
-        self.first_ms = 0.0
-        self.captured_at: dt.datetime | None = None
+        self.first_ms = 0.0  # from SETUP to the keyframe
+        self.captured_at: dt.datetime | None = None  # when the keyframe came
 
     @property
     def packets(self) -> int:
         return self.depacketizer.packets
 
-    async def collect(
-        self, talk: Conversation, started: float, timeouts: ProbeTimeouts
-    ) -> tuple[list[AccessUnit], float, dt.datetime] | DecodeOutcome | None:
-        self.started, self.timeouts = started, timeouts
-        self.first_ms, self.captured_at = 0.0, None
+    async def collect(self, talk: Conversation) -> DecodeOutcome | None:
+        """None when the window's units are in (:attr:`units`, from the keyframe on), else
+        the outcome without a picture: a refused PLAY, ``no_packets`` or ``no_keyframe``.
+        Raises ``ValueError`` for an answer to PLAY that is neither (FFmpeg's turn)."""
+        timeouts = self.timeouts
         stream = Interleaved()
         refused: DecodeOutcome | None = None
         try:
@@ -129,7 +130,7 @@ class _Units:
                       if self.packets else f"no packet in {timeouts.first_frame_s:g} s")
             fault = FaultCode.NO_KEYFRAME if self.packets else FaultCode.NO_PACKETS
             return DecodeOutcome(None, fault, self.packets, {}, detail)
-        return self.units[:self.frames], self.first_ms, self.captured_at
+        return None
 
     async def _read(self, talk: Conversation, stream: Interleaved,
                     deadline: asyncio.Timeout | None) -> DecodeOutcome | None:
@@ -145,13 +146,18 @@ class _Units:
             elif isinstance(item, bytes):
                 status = _status(item)  # PLAY's answer, or the camera's own request
                 if status is not None and status != 200:
-                    return _refusal("PLAY", status)
+                    refused = _refusal("PLAY", status)
+                    if refused is None:
+                        raise ValueError(f"PLAY answered {status}")
+                    return refused
             elif item[0] == self.channel:
                 for unit in self.depacketizer.push(item[1]):
                     self._keep(unit, deadline)
         return None
 
     def _keep(self, unit: AccessUnit, deadline: asyncio.Timeout | None) -> None:
+        if len(self.units) >= self.frames:
+            return  # a packet that ended two units at once: the window is full
         if not self.units:
             if not unit.key:
                 return  # a late viewer waits for the next keyframe
