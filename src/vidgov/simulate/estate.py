@@ -41,7 +41,18 @@ from vidgov.simulate.defects import (
     write_coordinates,
     write_dates,
 )
-from vidgov.simulate.vocabulary import fill_each, groups, lookup
+from vidgov.simulate.texts import (
+    column,
+    digits,
+    fill_each,
+    groups,
+    lookup,
+    numbered,
+    short_county,
+    short_township,
+    short_village,
+    template_ids,
+)
 
 __all__ = ["DEFAULT_RATES", "Estate", "parse_rates", "synthesize"]
 Ints = npt.NDArray[np.int64]
@@ -77,9 +88,9 @@ def synthesize(
     atlas = _Atlas.of(divisions)
     where, sites, cells = _place(cameras, rng, atlas, boundaries)
     _describe(cells, where, _context(where, sites, atlas, divisions, rng), rng)
-    cells["name"] = vocab.numbered(cells["name"])
+    cells["name"] = numbered(cells["name"])
     truth = inject(cells, sites, chosen, rng=rng, divisions=divisions, boundaries=boundaries)
-    records = pl.DataFrame([vocab.column(f, cells[f]) for f in FIELD_NAMES])
+    records = pl.DataFrame([column(f, cells[f]) for f in FIELD_NAMES])
     if records["device_id"].n_unique() != cameras:
         raise AssertionError("synthetic device IDs are not unique")
     return Estate(records, truth)
@@ -162,7 +173,7 @@ def _place(n: int, rng: np.random.Generator, atlas: _Atlas, bnd: Boundaries,
                 level[rows] = 2  # a county without townships/villages on file
     city_code, county_code = atlas.cities[city], atlas.counties[county]
     city_int, county_int = city_code.astype(np.int64), county_code.astype(np.int64)
-    admin = vocab.digits(np.select([level == 0, level == 1, level == 2],
+    admin = digits(np.select([level == 0, level == 1, level == 2],
                                    [450_000, city_int, county_int], grass_int))
     sample = np.where(level == 1, -1 - city, county)  # city polygon for city-level cameras
     lon, lat = np.empty(n), np.empty(n)
@@ -220,20 +231,20 @@ def _context(where: _Where, sites: Sites, atlas: _Atlas, div: Divisions,
     return {
         "city": city, "cityshort": lookup(where.city, lambda k: str(atlas.city_names[k])[:-1]),
         "county": county,
-        "cshort": lookup(where.county, lambda k: vocab.short_county(atlas.county_names[k])),
-        "town": lookup(town, name), "tshort": lookup(town, lambda c: vocab.short_township(name(c))),
+        "cshort": lookup(where.county, lambda k: short_county(atlas.county_names[k])),
+        "town": lookup(town, name), "tshort": lookup(town, lambda c: short_township(name(c))),
         "office": lookup(town, lambda c: "办事处" if name(c).endswith("街道") else "人民政府"),
         "village": lookup(village, name),
-        "vshort": lookup(village, lambda c: vocab.short_village(name(c))),
+        "vshort": lookup(village, lambda c: short_village(name(c))),
         "full": lookup(full, lambda c: div.full_name(str(c))),
         "area": np.select([where.level == 0, where.level == 1], ["", city], county),
         "road": road, "road2": road2, "street": pick(vocab.TOWN_STREETS),
-        "dir": pick(vocab.DIRECTIONS), "num": vocab.digits(rng.integers(1, 400, n)),
+        "dir": pick(vocab.DIRECTIONS), "num": digits(rng.integers(1, 400, n)),
         "cam": pick(vocab.CAMERA_QUALIFIERS), "ord": pick(vocab.CHINESE_ORDINALS),
         "estate": pick(vocab.ESTATES),
         "tail": pick(vocab.ADDRESS_TAILS), "highway": pick(vocab.HIGHWAYS),
-        "km": vocab.digits(rng.integers(1, 900, n)),
-        "metre": vocab.digits(rng.integers(0, 1000, n), 3),
+        "km": digits(rng.integers(1, 900, n)),
+        "metre": digits(rng.integers(0, 1000, n), 3),
         "updown": pick(("上行", "下行")), "owner": np.where(where.level == 1, city, county),
         "district": districts[where.county].astype(object),
     }
@@ -271,7 +282,7 @@ def _describe(cells: dict[str, Texts], where: _Where, c: dict[str, Texts],
         table = vocab.NAME_TEMPLATES[_GROUPS[g]]
         t = t if t in table else vocab.ROAD
         place[rows] = t
-        ids = vocab.template_ids(table[t], catalog)
+        ids = template_ids(table[t], catalog)
         template[rows] = ids[rng.integers(0, len(ids), len(rows))]
         spots = vocab.SPOTS.get(t, ("",))
         c["spot"][rows] = np.array(spots, dtype=object)[rng.integers(0, len(spots), len(rows))]
@@ -306,9 +317,9 @@ def _own(cells: dict[str, Texts], where: _Where, c: dict[str, Texts], place: Int
                 table = vocab.REGION_OTHER if d == "region" else vocab.OTHER_DEPARTMENTS
                 fallback = vocab.REGION_URBAN if d == "region" else vocab.URBAN_MANAGEMENT
                 owner, industry[rows[sub]] = table.get(t, fallback)
-                template[rows[sub]] = vocab.template_ids((owner,), catalog)[0]
+                template[rows[sub]] = template_ids((owner,), catalog)[0]
         else:
-            template[rows] = vocab.template_ids((vocab.DEPARTMENTS[d][k],), catalog)[0]
+            template[rows] = template_ids((vocab.DEPARTMENTS[d][k],), catalog)[0]
             codes, p = vocab.INDUSTRIES[k]
             industry[rows] = np.array(codes, dtype=object)[rng.choice(len(codes), len(rows), p=p)]
     cells["department"] = fill_each(template, list(catalog), c)
