@@ -5,6 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import openpyxl
@@ -152,3 +155,23 @@ def test_bad_where_is_a_clear_error(vidgov: Invoke) -> None:
     result = vidgov("audit", "--where", "town=x")
     assert result.exit_code == 2
     assert "KEY=VALUE" in result.stderr
+
+
+def test_import_loads_only_what_it_needs(vidgov: Invoke, tmp_path: Path,
+                                         database_url: str) -> None:
+    """What users wait for: ``catalog import`` into a migrated store loads neither alembic nor
+    the export, audit and simulation services (numpy, geometry), nor the settings."""
+    vidgov("catalog", "synth", "--cameras", "20", "--out", "g.csv", "--encoding", "gbk")
+    assert vidgov("catalog", "import", "g.csv").exit_code == 0  # creates and migrates
+    heavy = ("alembic", "vidgov.services.catalog", "vidgov.services.estate",
+             "vidgov.catalog.audit", "vidgov.settings", "sqlalchemy.orm")
+    script = (
+        "import sys\nfrom vidgov.cli.main import run\n"
+        "sys.argv = ['vidgov', 'catalog', 'import', '--json', 'g.csv']\n"
+        "try:\n    run()\nexcept SystemExit:\n    pass\n"
+        f"print(sorted(m for m in {heavy!r} if m in sys.modules), file=sys.stderr)\n")
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True,
+        check=True, env={**os.environ, "VIDGOV_DATABASE_URL": database_url})
+    assert json.loads(result.stdout)["unchanged"] == 20
+    assert result.stderr.strip().splitlines()[-1] == "[]"

@@ -36,6 +36,12 @@ class Headers(StrEnum):
     CODE = "code"
 
 
+class ExportFormat(StrEnum):
+    CSV = "csv"
+    XLSX = "xlsx"
+    GEOJSON = "geojson"
+
+
 def header_for(name: str, headers: Headers) -> str:
     field = FIELD_BY_NAME.get(name)
     if field is None or headers is Headers.CODE:

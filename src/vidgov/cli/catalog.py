@@ -1,4 +1,9 @@
-"""``vidgov catalog``: synthesise, import and export camera catalogs."""
+"""``vidgov catalog``: synthesise, import and export camera catalogs.
+
+Each command imports the services it uses when it runs: the export and synthesis services
+pull in numpy, the audit's geometry and the estate simulator, which ``import`` (the command
+people wait for) does not need.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +13,12 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from vidgov.catalog.exporter import Encoding, Headers
+from vidgov.catalog.exporter import Encoding, ExportFormat, Headers
 from vidgov.catalog.importer import ImportReport, import_catalog
 from vidgov.catalog.rejects import write_rejects
 from vidgov.cli.context import state
 from vidgov.cli.output import print_json, stages, stderr, stdout
 from vidgov.errors import InvalidInput
-from vidgov.services.catalog import ExportFormat, export_catalog
-from vidgov.services.estate import write_estate
 
 app = typer.Typer(help="资源目录 Camera catalog: synthesise, import, export.",
                   no_args_is_help=True)
@@ -34,6 +37,8 @@ def synth_command(
     headers: Annotated[Headers, typer.Option(help="Header language.")] = Headers.ZH,
 ) -> None:
     """合成广西视频监控目录 A realistic synthetic Guangxi camera estate with known defects."""
+    from vidgov.services.estate import write_estate
+
     with stages(2) as progress:
         progress.start(f"synthesising {cameras:,} cameras")
         written = write_estate(cameras, seed, rate or [], out, truth, encoding, headers)
@@ -92,6 +97,8 @@ def export_command(
     encoding: Annotated[Encoding, typer.Option(help="CSV encoding.")] = Encoding.UTF8_BOM,
 ) -> None:
     """导出资源目录 Export the catalog (CSV opens cleanly in Excel)."""
+    from vidgov.services.catalog import export_catalog
+
     path = out or Path(f"catalog.{fmt.value}")
     if path.is_dir():
         raise InvalidInput(f"--out {path} is a folder; give a file name")

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from enum import StrEnum
 from pathlib import Path
 
 import polars as pl
@@ -14,6 +13,7 @@ from sqlalchemy import Engine
 from vidgov.catalog.audit import audit
 from vidgov.catalog.exporter import (
     Encoding,
+    ExportFormat,
     Headers,
     code_columns,
     rename_headers,
@@ -28,6 +28,8 @@ from vidgov.catalog.scorecard import GroupBy, label_cameras, scorecard, summary
 from vidgov.catalog.store import read_cameras
 from vidgov.domain.divisions import load_divisions
 from vidgov.domain.geo import load_boundaries
+
+__all__ = ["AuditReport", "ExportFormat", "audit_catalog", "export_catalog", "write_catalog"]
 
 
 @dataclass(frozen=True)
@@ -57,12 +59,6 @@ def audit_catalog(engine: Engine, where: Sequence[str], today: date) -> AuditRep
         scorecards={by: scorecard(labelled, findings, by) for by in GroupBy},
         summary=summary(labelled, findings),
     )
-
-
-class ExportFormat(StrEnum):
-    CSV = "csv"
-    XLSX = "xlsx"
-    GEOJSON = "geojson"
 
 
 def export_catalog(
