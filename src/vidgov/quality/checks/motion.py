@@ -5,7 +5,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from vidgov.quality.checks.views import Floats, WindowViews, shrink_to
+from vidgov.quality.checks.views import Floats, WindowViews
 from vidgov.quality.models import Diagnosis, QualityFault
 from vidgov.quality.thresholds import QualityThresholds
 
@@ -42,8 +42,8 @@ def measure_shifts(views: WindowViews) -> Floats:
     and the quadrants vote (``consensus_shift``), so that local motion and the fixed OSD do not
     pass for a moving camera.
     """
-    small = [shrink_to(image, MOTION_MAX_WIDTH_PX).astype(np.float32) for image in views.grey]
-    h, w = small[0].shape
+    small = views.grey_at_most(MOTION_MAX_WIDTH_PX).astype(np.float32)
+    h, w = small.shape[1:]
     qh, qw = h // 2, w // 2
     window = cv2.createHanningWindow((qw, qh), cv2.CV_32F)
     quadrants = [(y, x) for y in (0, qh) for x in (0, qw)]

@@ -8,7 +8,7 @@ and each check is a pure function of these views and the thresholds.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
@@ -39,21 +39,35 @@ def shrink_to(image: Image, max_width_px: int) -> Image:
 class WindowViews:
     """A window's frames as the checks look at them.
 
-    ``small``: N×h×w×3 BGR analysis images; ``grey``: N×h×w; ``content_mask``: h×w, 255 outside
-    the OSD region, 0 inside; ``measured``: the indices of the M frames the per-frame measures
-    look at (see ``QualityThresholds.measured_frames``), ascending; ``grey_hist``: M×256 pixel
-    counts of those frames' ``grey`` under the mask;
+    ``small``: N×h×w×3 BGR analysis images; ``grey``: N×h×w; ``measured``: the indices of the
+    M frames the per-frame measures look at (see ``QualityThresholds.measured_frames``),
+    ascending; ``grey_hist``: M×256 pixel counts of those frames' ``grey`` outside the OSD;
     ``window``: the original frames (noise is measured at native resolution);
     ``osd_box_xyxy``: the OSD region on the analysis images (pixels, exclusive end).
+    Smaller copies of ``grey`` come from :meth:`grey_at_most`, each made once a window.
     """
 
     window: FrameWindow
     small: Image
     grey: Image
-    content_mask: Image
     measured: tuple[int, ...]
     grey_hist: Floats
     osd_box_xyxy: tuple[int, int, int, int]
+    _pyramid: list[Image] = field(default_factory=list, repr=False)
+
+    def grey_at_most(self, max_width_px: int) -> Image:
+        """``grey`` halved until at most ``max_width_px`` wide (N×h×w), as :func:`shrink_to`
+        would make it frame by frame. Checks that look at coarse structure (motion between
+        frames) share the halvings: each level is made once, from the one above it."""
+        if not self._pyramid:
+            self._pyramid.append(self.grey)
+        while (level := self._pyramid[-1]).shape[2] > max_width_px:
+            n, h, w = level.shape
+            if h % 2 == 0:  # row pairs never straddle two frames: one call for them all
+                self._pyramid.append(halve(level.reshape(n * h, w)).reshape(n, h // 2, w // 2))
+            else:
+                self._pyramid.append(np.stack([halve(frame) for frame in level]))
+        return next(level for level in self._pyramid if level.shape[2] <= max_width_px)
 
     @property
     def size_wh(self) -> tuple[int, int]:
@@ -111,13 +125,10 @@ def prepare(window: FrameWindow, thresholds: QualityThresholds) -> WindowViews:
     grey = np.empty((n, h, w), dtype=np.uint8)
     for image, out in zip(small, grey, strict=True):
         cv2.cvtColor(image, cv2.COLOR_BGR2GRAY, dst=out)
-    mask = np.full((h, w), 255, dtype=np.uint8)
     box = thresholds.osd_region.box_xyxy(w, h)
-    x0, y0, x1, y1 = box
-    mask[y0:y1, x0:x1] = 0
     measured = measured_frames(n, thresholds.measured_frames)
     hist = np.stack([hist_outside(grey[i], box) for i in measured])
-    return WindowViews(window=window, small=small, grey=grey, content_mask=mask,
+    return WindowViews(window=window, small=small, grey=grey,
                        measured=measured, grey_hist=hist, osd_box_xyxy=box)
 
 
