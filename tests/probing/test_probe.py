@@ -22,7 +22,7 @@ from pydantic import ValidationError
 
 from vidgov.errors import ConfigurationError
 from vidgov.probing.address import StreamProtocol, UnsupportedAddress, parse_address
-from vidgov.probing.frames import FrameWindow
+from vidgov.probing.frames import DecodedWindow
 from vidgov.probing.probe import ProbeOptions, ProbeTarget, probe, probe_many
 from vidgov.probing.results import PictureFault, ProbeResult, ProbeTimeouts, Stage
 from vidgov.probing.rtsp import authorization, sdp_has_video
@@ -281,7 +281,7 @@ class Sweep:
     """One probe_many over the whole fleet, with every decoded window kept."""
 
     def __init__(self, fleet: Fleet, store: Path) -> None:
-        self.windows: dict[str, FrameWindow] = {}
+        self.windows: dict[str, DecodedWindow] = {}
         options = ProbeOptions(timeouts=FAST, window_frames=8, on_window=self.keep)
         self.results = dict(
             zip(
@@ -298,7 +298,7 @@ class Sweep:
             np.savez(path, frames_bgr=window.frames_bgr, pts_s=window.pts_s)
             self.stored[condition] = path
 
-    def keep(self, target: ProbeTarget, window: FrameWindow) -> None:
+    def keep(self, target: ProbeTarget, window: DecodedWindow) -> None:
         self.windows[target.url] = window
 
 
@@ -397,7 +397,7 @@ def test_credentials_open_the_camera_and_never_appear(
 def test_blocking_findings_make_a_camera_unplayable(fleet: Fleet) -> None:
     camera = next(c for c in fleet.cameras if c.condition is Condition.BLACK)
 
-    def diagnose(window: FrameWindow) -> list[PictureFault]:
+    def diagnose(window: DecodedWindow) -> list[PictureFault]:
         return [PictureFault("black", blocking=window.frames_bgr.mean() < 5)]
 
     result = probe(camera.url, ProbeOptions(timeouts=FAST, window_frames=2, diagnose=diagnose))

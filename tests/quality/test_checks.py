@@ -56,6 +56,20 @@ def window_of(condition: Condition, seed: int = 0, size_wh: tuple[int, int] = (3
     return make_window(condition, seed, size_wh, frames=frames)
 
 
+def as_i420(window: FrameWindow, full_range: bool) -> FrameWindow:
+    """The window as a decoder hands it over: planar YUV 4:2:0, video (16-235) or full range."""
+    planes = []
+    for frame in window.frames:
+        if not full_range:  # OpenCV's I420 is BT.601 video range, as x264 and most cameras
+            planes.append(cv2.cvtColor(frame, cv2.COLOR_BGR2YUV_I420))
+            continue
+        y, cr, cb = cv2.split(cv2.cvtColor(frame, cv2.COLOR_BGR2YCrCb))  # full range (JPEG)
+        h, w = y.shape
+        half = [cv2.resize(c, (w // 2, h // 2), interpolation=cv2.INTER_AREA) for c in (cb, cr)]
+        planes.append(np.concatenate([y, *(c.reshape(h // 4, w) for c in half)]))
+    return FrameWindow.from_i420(np.stack(planes), window.timestamps_s, full_range=full_range)
+
+
 # --- thresholds ---------------------------------------------------------------------------------
 def test_every_threshold_is_described() -> None:
     for model in (QualityThresholds, OsdRegion):
@@ -111,6 +125,41 @@ def test_frame_window_is_read_only_and_leaves_the_caller_alone() -> None:
     with pytest.raises(ValueError, match="read-only"):
         window.frames[0, 0, 0, 0] = 1
     frames[0, 0, 0, 0] = 1  # the caller's own array stays writable
+
+
+@pytest.mark.parametrize(("planes", "complaint"), [
+    (np.zeros((2, 64, 64), np.uint8), r"N×\(3H/2\)×W with H and W even, got shape"),
+    (np.zeros((2, 96, 63), np.uint8), r"got shape \(2, 96, 63\)"),
+    (np.zeros((2, 96, 64), np.float32), "must be uint8, got float32"),
+    (np.zeros((2, 24, 64), np.uint8), "at least 32×32 px, got 64×16"),
+])
+def test_an_i420_window_says_what_is_wrong(planes: np.ndarray, complaint: str) -> None:
+    with pytest.raises(InvalidFrames, match=complaint):
+        FrameWindow.from_i420(planes, np.array([0.0, 1.0]), full_range=False)
+
+
+@pytest.mark.parametrize("full_range", [False, True], ids=["video-range", "full-range"])
+def test_an_i420_window_shows_the_same_picture(full_range: bool) -> None:
+    """Grey from the Y plane and colour from U and V, never a BGR frame: the checks see what
+    they see in the BGR window the planes were made from, to a grey level or so."""
+    bgr = window_of(Condition.COLOUR_CAST, size_wh=(640, 360))
+    i420 = as_i420(bgr, full_range)
+    assert i420.size_wh == (640, 360)
+    assert len(i420) == len(bgr)
+    a, b = prepare(bgr, DEFAULTS), prepare(i420, DEFAULTS)
+    assert np.abs(a.grey.astype(int) - b.grey).mean() < 1.5
+    assert b.small is None  # no BGR image was made
+    colour_a = a.colour_at_most(0, 160).astype(int)
+    colour_b = b.colour_at_most(0, 160).astype(int)
+    assert colour_a.shape == colour_b.shape == (90, 160, 3)
+    assert np.abs(colour_a - colour_b).mean(axis=(0, 1)).max() < 3
+    assert np.abs(i420.frames.astype(int) - bgr.frames).mean() < 3  # converted once, on demand
+    assert not i420.frames.flags.writeable
+    back = pickle.loads(pickle.dumps(i420))
+    assert back.i420 is not None
+    assert np.array_equal(back.i420, i420.i420)
+    assert back.full_range is full_range
+    assert not back.i420.flags.writeable
 
 
 @pytest.mark.parametrize(("code", "measured", "threshold"), [
@@ -254,9 +303,10 @@ def test_pictures_are_deterministic() -> None:
 SEEDS = (0, 1, 2)
 
 
-def confusion(size_wh: tuple[int, int], clock: RapidOcrClockReader | None
+def confusion(size_wh: tuple[int, int], clock: RapidOcrClockReader | None, layout: str = "bgr",
               ) -> tuple[Counter[tuple[str, str]], list[str]]:
-    """Counts of (true condition, diagnosed root cause); also every window that said more."""
+    """Counts of (true condition, diagnosed root cause); also every window that said more.
+    ``layout``: the windows as BGR frames, or as the decoder's YUV ("i420", "i420-full")."""
     counts: Counter[tuple[str, str]] = Counter()
     extra = []
     for condition in Condition:
@@ -265,6 +315,8 @@ def confusion(size_wh: tuple[int, int], clock: RapidOcrClockReader | None
         for seed in SEEDS:
             wall = DEFAULT_WALL_CLOCK + timedelta(minutes=37 * seed)
             window = make_window(condition, seed, size_wh, frames=4, fps=4.0, wall_clock=wall)
+            if layout != "bgr":
+                window = as_i420(window, full_range=layout == "i420-full")
             found = diagnose(window, DEFAULTS, wall, clock)
             said = found[0].code.value if found else "normal"
             counts[condition.value, said] += 1
@@ -284,14 +336,17 @@ def render(counts: Counter[tuple[str, str]], title: str) -> str:
     return "\n".join(lines)
 
 
-@pytest.mark.parametrize("size_wh", [(640, 360), (320, 180)], ids=["640x360+clock", "320x180"])
-def test_confusion_matrix_is_diagonal(size_wh: tuple[int, int],
+@pytest.mark.parametrize(("size_wh", "layout"), [
+    ((640, 360), "bgr"), ((320, 180), "bgr"), ((640, 360), "i420"), ((320, 180), "i420-full"),
+], ids=["640x360+clock", "320x180", "640x360+clock-i420", "320x180-i420-full"])
+def test_confusion_matrix_is_diagonal(size_wh: tuple[int, int], layout: str,
                                       clock_reader: RapidOcrClockReader,
                                       capsys: pytest.CaptureFixture[str]) -> None:
-    """640×360 windows also get the OSD clock read (at 320×180 the clock is too small to OCR)."""
+    """640×360 windows also get the OSD clock read (at 320×180 the clock is too small to OCR).
+    Windows of the decoder's YUV (what a probe diagnoses) must give the same matrix."""
     clock = clock_reader if size_wh[0] >= 640 else None
-    counts, extra = confusion(size_wh, clock)
-    table = render(counts, f"confusion matrix, {size_wh[0]}×{size_wh[1]}, 4 frames, "
+    counts, extra = confusion(size_wh, clock, layout)
+    table = render(counts, f"confusion matrix, {size_wh[0]}×{size_wh[1]} {layout}, 4 frames, "
                            f"seeds {list(SEEDS)}{', OSD clock read' if clock else ''}:")
     with capsys.disabled():
         print("\n" + table)

@@ -7,7 +7,9 @@ counts packets and decoded frames itself:
 * no packet before the first-frame deadline: ``no_packets``;
 * packets but no keyframe decoded before the deadline: ``no_keyframe`` (frames before the first
   keyframe are skipped, as a viewer joining a live stream mid-GOP would see grey garbage);
-* then up to ``frames`` frames as BGR arrays for diagnosis, within ``window_s``.
+* then up to ``frames`` frames for diagnosis, within ``window_s``, kept as the decoder gives
+  them (planar YUV 4:2:0, copied once into the window's array): diagnosis reads grey from the
+  Y plane and colour from U and V, and a BGR copy of every frame cost more than the checks.
 
 It blocks (FFmpeg does its own I/O), so callers run it in a thread; opening is bounded by an
 interrupt timeout and every read by FFmpeg's socket timeout, so a thread is never stuck longer
@@ -37,44 +39,130 @@ from vidgov.domain.urls import redact_url
 from vidgov.probing.address import StreamAddress, StreamProtocol
 from vidgov.probing.results import FaultCode, ProbeTimeouts, Stage
 from vidgov.probing.rtp import AccessUnit
+from vidgov.quality.models import FrameWindow as Pictures
+from vidgov.quality.models import steady_timestamps
 
 #: FFmpeg options for a fast first frame: no stream analysis beyond the SDP, a tiny probe,
 #: RTSP over TCP (no UDP ports to open, works through NAT), socket timeout in microseconds.
 _RTSP_OPTIONS = {"rtsp_transport": "tcp", "analyzeduration": "0", "probesize": "500"}
 
 
+#: The frame rate assumed for a stream that gives neither timestamps nor a nominal rate.
+FALLBACK_FPS = 25.0
+
+
 @dataclass(frozen=True)
-class FrameWindow:
+class DecodedWindow:
     """Consecutive decoded frames of one camera, for picture diagnosis.
 
-    ``frames_bgr``: uint8 array of shape (N, H, W, 3), BGR. ``pts_s``: presentation time of each
-    frame in seconds, relative to the first (shape (N,)). ``captured_at``: UTC wall-clock time at
-    which the first frame was decoded (what an OSD clock in it should read, give or take the
-    camera's latency). ``fps``: the stream's nominal rate, when it declares one.
+    ``pictures``: the frames with their capture times in seconds from the first, as diagnosis
+    takes them (:class:`vidgov.quality.FrameWindow`: the decoder's YUV, or BGR). ``captured_at``:
+    UTC wall-clock time at which the first frame was decoded (what an OSD clock in it should
+    read, give or take the camera's latency). ``fps``: the stream's nominal rate, when it
+    declares one. Build it with :meth:`of_i420` or :meth:`of_bgr`, which repair the times.
     """
 
-    frames_bgr: npt.NDArray[np.uint8]
-    pts_s: npt.NDArray[np.float64]
+    pictures: Pictures
     captured_at: dt.datetime
     fps: float | None = None
 
     def __post_init__(self) -> None:
-        shape = self.frames_bgr.shape
-        if self.frames_bgr.dtype != np.uint8 or len(shape) != 4 or shape[3] != 3 or shape[0] < 1:
-            raise ValueError(
-                f"frames_bgr must be uint8 (N>=1, H, W, 3), got {self.frames_bgr.dtype} {shape}"
-            )
-        if self.pts_s.shape != (shape[0],):
-            raise ValueError(f"pts_s must have shape ({shape[0]},), got {self.pts_s.shape}")
         if self.captured_at.tzinfo is None:
             raise ValueError("captured_at must carry a time zone (UTC)")
+
+    @classmethod
+    def of_i420(cls, planes: npt.NDArray[np.uint8], full_range: bool,
+                pts_s: npt.NDArray[np.float64], captured_at: dt.datetime,
+                fps: float | None = None) -> DecodedWindow:
+        """Frames as planar YUV 4:2:0, N×(3H/2)×W; presentation times in seconds (NaN: unknown)."""
+        times = window_times(pts_s, fps)
+        return cls(Pictures.from_i420(planes, times, full_range=full_range), captured_at, fps)
+
+    @classmethod
+    def of_bgr(cls, frames: npt.NDArray[np.uint8], pts_s: npt.NDArray[np.float64],
+               captured_at: dt.datetime, fps: float | None = None) -> DecodedWindow:
+        """Frames as N×H×W×3 BGR; presentation times in seconds (NaN: unknown)."""
+        return cls(Pictures(frames, window_times(pts_s, fps)), captured_at, fps)
+
+    @property
+    def frames_bgr(self) -> npt.NDArray[np.uint8]:
+        """N×H×W×3 BGR (converted once, on first use, from the decoder's YUV)."""
+        return self.pictures.frames
+
+    @property
+    def pts_s(self) -> npt.NDArray[np.float64]:
+        """Capture time of each frame in seconds, relative to the first; strictly increasing."""
+        return self.pictures.timestamps_s
+
+
+def window_times(pts_s: npt.NDArray[np.float64], fps: float | None) -> npt.NDArray[np.float64]:
+    """Frame times from the first, strictly increasing, from presentation times that may have
+    gaps (NaN: the first RTP packet often has none) or go backwards (a broken muxer): gaps are
+    filled from the rate, and times out of order are replaced by the steady rate."""
+    times = _fill_missing(np.asarray(pts_s, dtype=np.float64), fps)
+    times = times - times[0]
+    if len(times) > 1 and not (times[1:] > times[:-1]).all():
+        times = steady_timestamps(len(times), fps or FALLBACK_FPS)
+    return times
+
+
+class _Planes:
+    """Decoded frames copied straight into one window-sized array of planar YUV 4:2:0.
+
+    One copy a frame, no conversion: a frame the decoder gives in another layout (4:2:2, 10
+    bits, odd sides) is converted to 8-bit 4:2:0 first, which video range then describes.
+    A frame of another size than the first (a stream changing resolution) ends the window.
+    """
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self.array: npt.NDArray[np.uint8] | None = None
+        self.count = 0
+        self.full_range = False
+        self.reformatter: VideoReformatter | None = None
+
+    def add(self, frame: av.VideoFrame) -> bool:
+        """Copy ``frame`` in; False when it cannot join the window (full, or resized)."""
+        if frame.format.name not in _I420_FORMATS or frame.width % 2 or frame.height % 2:
+            self.reformatter = self.reformatter or VideoReformatter()
+            frame = self.reformatter.reformat(frame, format="yuv420p", width=frame.width // 2 * 2,
+                                              height=frame.height // 2 * 2)
+        w, h = frame.width, frame.height
+        if self.array is None:
+            self.array = np.empty((self.capacity, h * 3 // 2, w), dtype=np.uint8)
+            self.full_range = (frame.format.name == "yuvj420p"
+                               or int(frame.color_range) == _JPEG_RANGE)
+        if self.count >= self.capacity or self.array.shape[1:] != (h * 3 // 2, w):
+            return False
+        out = self.array[self.count]
+        out[:h] = _plane(frame, 0, w, h)
+        out[h: h + h // 4].reshape(h // 2, w // 2)[:] = _plane(frame, 1, w // 2, h // 2)
+        out[h + h // 4:].reshape(h // 2, w // 2)[:] = _plane(frame, 2, w // 2, h // 2)
+        self.count += 1
+        return True
+
+    @property
+    def planes(self) -> npt.NDArray[np.uint8]:
+        assert self.array is not None
+        return self.array[: self.count]
+
+
+_I420_FORMATS = frozenset({"yuv420p", "yuvj420p"})
+_JPEG_RANGE = 2  # AVCOL_RANGE_JPEG
+
+
+def _plane(frame: av.VideoFrame, index: int, width: int, height: int) -> npt.NDArray[np.uint8]:
+    """One plane of ``frame`` as height×width, a view of the decoder's buffer (rows padded)."""
+    plane = frame.planes[index]
+    rows = np.frombuffer(memoryview(plane), dtype=np.uint8)[: plane.line_size * height]
+    return rows.reshape(height, plane.line_size)[:, :width]
 
 
 @dataclass(frozen=True)
 class DecodeOutcome:
     """What the decode stage found: a window of frames, or the fault that prevented one."""
 
-    window: FrameWindow | None
+    window: DecodedWindow | None
     fault: FaultCode | None
     packets: int
     timings_ms: dict[str, float] = field(default_factory=dict)
@@ -119,7 +207,7 @@ def read_window(address: StreamAddress, timeouts: ProbeTimeouts, frames: int = 1
         try:
             collector.run(container, videos[0])
         except (av.error.FFmpegError, OSError) as error:
-            if not collector.images:
+            if not collector.images.count:
                 return DecodeOutcome(None, collector.fault(), collector.packets, {}, _reason(error))
         fps = float(videos[0].average_rate) if videos[0].average_rate else None
     finally:
@@ -148,11 +236,10 @@ class _Collector:
         self.deadline = started + timeouts.first_frame_s
         self.window_s = timeouts.window_s
         self.packets = 0
-        self.images: list[npt.NDArray[np.uint8]] = []
+        self.images = _Planes(frames)
         self.pts: list[float] = []
         self.captured_at: dt.datetime | None = None
         self.first_ms = 0.0
-        self.reformatter = VideoReformatter()
 
     def run(self, container: InputContainer, stream: VideoStream) -> None:
         codec = stream.codec_context
@@ -171,42 +258,36 @@ class _Collector:
             for frame in packet.decode():
                 if isinstance(frame, av.VideoFrame) and self._keep(frame):
                     return
-            if skipping and self.images:
+            if skipping and self.images.count:
                 codec.skip_frame, skipping = "DEFAULT", False
 
     def _keep(self, frame: av.VideoFrame) -> bool:
         """Add ``frame`` (from the first keyframe on); True when the window is full."""
-        if not self.images:
+        if not self.images.count:
             if not frame.key_frame:
                 return False
             self.captured_at = dt.datetime.now(dt.UTC)
             self.first_ms = (time.perf_counter() - self.started) * 1000.0
             self.deadline = time.perf_counter() + self.window_s
-        # One converter for the whole window: a frame's own converter is set up afresh for
-        # every frame, which costs several times the conversion itself.
-        bgr = self.reformatter.reformat(frame, format="bgr24")
-        self.images.append(np.asarray(bgr.to_ndarray(), dtype=np.uint8))
+        if not self.images.add(frame):
+            return True
         self.pts.append(float(frame.time) if frame.time is not None else float("nan"))
-        return len(self.images) >= self.frames
+        return self.images.count >= self.frames
 
     def fault(self) -> FaultCode:
         return FaultCode.NO_KEYFRAME if self.packets else FaultCode.NO_PACKETS
 
     def outcome(self, fps: float | None, timeouts: ProbeTimeouts) -> DecodeOutcome:
-        if not self.images or self.captured_at is None:
+        if not self.images.count or self.captured_at is None:
             detail = (
                 f"{self.packets} packets and no keyframe in {timeouts.first_frame_s:g} s"
                 if self.packets
                 else f"no packet in {timeouts.first_frame_s:g} s"
             )
             return DecodeOutcome(None, self.fault(), self.packets, {}, detail)
-        times = _fill_missing(np.array(self.pts, dtype=np.float64), fps)
-        window = FrameWindow(
-            frames_bgr=np.stack(self.images),
-            pts_s=times - times[0],
-            captured_at=self.captured_at,
-            fps=fps,
-        )
+        window = DecodedWindow.of_i420(self.images.planes, self.images.full_range,
+                                       np.array(self.pts, dtype=np.float64),
+                                       self.captured_at, fps)
         total_ms = (time.perf_counter() - self.started) * 1000.0
         timings = {
             Stage.FIRST_FRAME.value: round(self.first_ms, 3),
@@ -229,17 +310,15 @@ def decode_access_units(
     context = cast(VideoCodecContext,
                    av.CodecContext.create("hevc" if codec == "h265" else codec, "r"))
     context.thread_count = 1
-    reformatter = VideoReformatter()
-    images: list[npt.NDArray[np.uint8]] = []
+    images = _Planes(len(units))
     pts: list[float] = []
     first = units[0].timestamp if units else 0
 
     def keep(decoded: Sequence[av.VideoFrame]) -> None:
         for frame in decoded:
-            bgr = reformatter.reformat(frame, format="bgr24")
-            images.append(np.asarray(bgr.to_ndarray(), dtype=np.uint8))
-            pts.append(float(frame.pts - first) / clock_rate if frame.pts is not None
-                       else float("nan"))
+            if images.add(frame):
+                pts.append(float(frame.pts - first) / clock_rate if frame.pts is not None
+                           else float("nan"))
 
     for index, unit in enumerate(units):
         packet = av.Packet(parameter_sets + unit.data if index == 0 else unit.data)
@@ -250,12 +329,11 @@ def decode_access_units(
             continue
     with contextlib.suppress(av.error.FFmpegError):
         keep(context.decode(None))  # the frames a decoder holds back
-    if not images:
+    if not images.count:
         return DecodeOutcome(None, FaultCode.NO_KEYFRAME, packets, {},
                              f"{packets} packets and no decodable keyframe")
-    times = _fill_missing(np.array(pts, dtype=np.float64), None)
-    window = FrameWindow(frames_bgr=np.stack(images), pts_s=times - times[0],
-                         captured_at=captured_at, fps=None)
+    window = DecodedWindow.of_i420(images.planes, images.full_range,
+                                   np.array(pts, dtype=np.float64), captured_at)
     return DecodeOutcome(window, None, packets, timings_ms, "")
 
 

@@ -26,7 +26,7 @@ from vidgov.probing.address import (
     UnsupportedAddress,
     parse_address,
 )
-from vidgov.probing.frames import DecodeOutcome, FrameWindow, read_window
+from vidgov.probing.frames import DecodedWindow, DecodeOutcome, read_window
 from vidgov.probing.http import HttpTransport
 from vidgov.probing.results import (
     FaultCode,
@@ -42,9 +42,9 @@ log = logging.getLogger(__name__)
 
 #: Diagnoses a window of frames (the quality package plugs in here): findings that matter to
 #: playability, each saying whether it blocks use (black, no signal) or not (slight blur).
-WindowDiagnoser = Callable[[FrameWindow], Sequence[PictureFault]]
+WindowDiagnoser = Callable[[DecodedWindow], Sequence[PictureFault]]
 #: Receives each decoded window, e.g. to keep it for a later, heavier diagnosis.
-WindowSink = Callable[["ProbeTarget", FrameWindow], None]
+WindowSink = Callable[["ProbeTarget", DecodedWindow], None]
 
 
 @dataclass(frozen=True)

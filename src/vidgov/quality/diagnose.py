@@ -83,6 +83,6 @@ def diagnose(window: FrameWindow, thresholds: QualityThresholds, now: datetime,
         if drift is not None:
             found.append(drift)
     return [d.model_copy(update={"snapshot_jpeg": encode_snapshot(
-                window.frames[d.frame_index], thresholds.snapshot_max_width_px,
+                window.frame_bgr(d.frame_index), thresholds.snapshot_max_width_px,
                 thresholds.snapshot_jpeg_quality)})
             for d in root_causes(found)]

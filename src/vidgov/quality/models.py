@@ -16,6 +16,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any, Final, Literal
 
+import cv2
 import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
@@ -89,66 +90,154 @@ FAULT_INFO: Final[Mapping[QualityFault, FaultInfo]] = MappingProxyType({
 })
 
 
-@dataclass(frozen=True, eq=False)
+#: Limited ("video", 16-235) range luma and chroma to full range, and back: the decoder's YUV
+#: is usually limited range, while grey levels and BGR here are full range (0-255) as OpenCV's
+#: BGR-to-grey makes them, which is what the thresholds are set in.
+_LEVELS = np.arange(256, dtype=np.float64)
+LUMA_TO_FULL: Final = np.clip(np.round((_LEVELS - 16) * 255 / 219), 0, 255).astype(np.uint8)
+CHROMA_TO_FULL: Final = np.clip(np.round((_LEVELS - 128) * 255 / 224 + 128), 0, 255
+                                ).astype(np.uint8)
+_LUMA_TO_LIMITED = np.round(16 + _LEVELS * 219 / 255).astype(np.uint8)
+_CHROMA_TO_LIMITED = np.round(128 + (_LEVELS - 128) * 224 / 255).astype(np.uint8)
+
+
 class FrameWindow:
     """A short run of decoded frames from one camera, the unit every check looks at.
 
-    ``frames``: N×H×W×3 uint8, BGR (what OpenCV and PyAV's ``bgr24`` give), N ≥ 1.
+    Two layouts, one window: BGR frames (``FrameWindow(frames, timestamps_s)``, N×H×W×3 uint8,
+    what OpenCV and the simulator make), or the decoder's own planar YUV 4:2:0
+    (:meth:`from_i420`). Why the second: a probe's decoder gives YUV, the checks mostly need
+    grey (which is its Y plane) and colour only small, so converting every frame to BGR first
+    cost more than the checks that used it. ``frames`` still gives BGR for either layout (an
+    I420 window converts once, on first use); :meth:`frame_bgr` converts one frame.
     ``timestamps_s``: N capture times in seconds on any monotonic origin (stream PTS), strictly
-    increasing. The window holds a read-only view, so no check can alter the caller's pixels.
+    increasing. The window holds read-only views, so no check can alter the caller's pixels.
     """
 
-    frames: Frames
-    timestamps_s: Seconds
+    __slots__ = ("_bgr", "_full_range", "_i420", "_timestamps")
 
-    def __post_init__(self) -> None:
-        frames = np.asarray(self.frames)
+    def __init__(self, frames: Frames, timestamps_s: Seconds) -> None:
+        frames = np.asarray(frames)
         if frames.ndim != 4 or frames.shape[-1] != 3:
             raise InvalidFrames(
                 f"frames must be N×H×W×3 (BGR), got shape {frames.shape}")
-        if frames.dtype != np.uint8:
-            raise InvalidFrames(f"frames must be uint8, got {frames.dtype}")
-        n, h, w, _ = frames.shape
-        if n < 1:
-            raise InvalidFrames("frames must hold at least 1 frame, got 0")
-        if min(h, w) < MIN_SIDE_PX:
-            raise InvalidFrames(f"frames must be at least {MIN_SIDE_PX}×{MIN_SIDE_PX} px, "
-                                f"got {w}×{h}")
-        stamps = np.asarray(self.timestamps_s, dtype=np.float64)
-        if stamps.shape != (n,):
-            raise InvalidFrames(
-                f"timestamps_s must have one value per frame ({n},), got shape {stamps.shape}")
-        if not np.all(np.isfinite(stamps)):
-            raise InvalidFrames("timestamps_s must be finite, got NaN or infinity")
-        if n > 1 and not np.all(np.diff(stamps) > 0):
-            raise InvalidFrames(
-                f"timestamps_s must be strictly increasing, got {stamps.tolist()}")
-        view = frames.view()
-        view.flags.writeable = False
-        stamps = stamps.copy()
-        stamps.flags.writeable = False
-        object.__setattr__(self, "frames", view)
-        object.__setattr__(self, "timestamps_s", stamps)
+        self._bgr: Frames | None = _read_only(_checked_pixels(frames, *frames.shape[:3]))
+        self._i420: Frames | None = None
+        self._full_range = True
+        self._timestamps = _checked_stamps(timestamps_s, frames.shape[0])
 
-    def __reduce__(self) -> tuple[type[FrameWindow], tuple[Frames, Seconds]]:
-        """Unpickling (a Ray worker) validates again, so the frames arrive read-only too."""
-        return (FrameWindow, (self.frames, self.timestamps_s))
+    @classmethod
+    def from_i420(cls, planes: Frames, timestamps_s: Seconds, *,
+                  full_range: bool) -> FrameWindow:
+        """A window of planar YUV 4:2:0 frames, N×(3H/2)×W uint8 as FFmpeg and OpenCV lay
+        them out (Y, then U, then V; H and W even). ``full_range``: levels 0-255 (a JPEG-range
+        ``yuvj420p`` stream) rather than the video range 16-235."""
+        planes = np.asarray(planes)
+        if planes.ndim != 3 or planes.shape[1] % 3 or planes.shape[2] % 2:
+            raise InvalidFrames(f"I420 planes must be N×(3H/2)×W with H and W even, got shape "
+                                f"{planes.shape}")
+        n, rows, w = planes.shape
+        window = cls.__new__(cls)
+        window._bgr = None
+        window._i420 = _read_only(_checked_pixels(planes, n, rows * 2 // 3, w))
+        window._full_range = full_range
+        window._timestamps = _checked_stamps(timestamps_s, n)
+        return window
 
     @classmethod
     def at_fps(cls, frames: Frames, fps: float, start_s: float = 0.0) -> FrameWindow:
-        """Frames sampled at a steady rate (the simulator, a probe that did not keep PTS)."""
-        if not (math.isfinite(fps) and fps > 0):
-            raise InvalidFrames(f"fps must be a positive number, got {fps}")
-        stamps = start_s + np.arange(np.asarray(frames).shape[0], dtype=np.float64) / fps
-        return cls(frames, stamps)
+        """BGR frames sampled at a steady rate (the simulator, a probe that did not keep PTS)."""
+        return cls(frames, steady_timestamps(len(frames), fps, start_s))
+
+    @property
+    def timestamps_s(self) -> Seconds:
+        return self._timestamps
+
+    @property
+    def i420(self) -> Frames | None:
+        """The planar YUV 4:2:0 frames of a window made by :meth:`from_i420`, else None."""
+        return self._i420
+
+    @property
+    def full_range(self) -> bool:
+        """Whether :attr:`i420` uses levels 0-255 (BGR frames always do)."""
+        return self._full_range
+
+    @property
+    def frames(self) -> Frames:
+        """N×H×W×3 BGR."""
+        if self._bgr is None:
+            self._bgr = _read_only(np.stack([self.frame_bgr(i) for i in range(len(self))]))
+        return self._bgr
+
+    def frame_bgr(self, index: int) -> Frames:
+        """Frame ``index`` as H×W×3 BGR (an I420 frame is converted, the others untouched)."""
+        if self._bgr is not None or self._i420 is None:
+            return np.asarray(self.frames[index], dtype=np.uint8)
+        planes = self._i420[index]
+        if self._full_range:  # OpenCV converts the video range: map levels into it first
+            h = planes.shape[0] * 2 // 3
+            planes = np.concatenate([cv2.LUT(planes[:h], _LUMA_TO_LIMITED),
+                                     cv2.LUT(planes[h:], _CHROMA_TO_LIMITED)])
+        return np.asarray(cv2.cvtColor(planes, cv2.COLOR_YUV2BGR_I420), dtype=np.uint8)
 
     @property
     def size_wh(self) -> tuple[int, int]:
         """Frame width and height in pixels."""
-        return int(self.frames.shape[2]), int(self.frames.shape[1])
+        if self._i420 is not None:
+            return int(self._i420.shape[2]), int(self._i420.shape[1] * 2 // 3)
+        assert self._bgr is not None
+        return int(self._bgr.shape[2]), int(self._bgr.shape[1])
 
     def __len__(self) -> int:
-        return int(self.frames.shape[0])
+        return len(self._timestamps)
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        """Unpickling (a Ray worker) validates again, so the frames arrive read-only too."""
+        if self._i420 is not None:
+            return (_i420_window, (self._i420, self._timestamps, self._full_range))
+        return (FrameWindow, (self.frames, self._timestamps))
+
+
+def _i420_window(planes: Frames, timestamps_s: Seconds, full_range: bool) -> FrameWindow:
+    return FrameWindow.from_i420(planes, timestamps_s, full_range=full_range)
+
+
+def steady_timestamps(count: int, fps: float, start_s: float = 0.0) -> Seconds:
+    """``count`` capture times at a steady ``fps`` from ``start_s``."""
+    if not (math.isfinite(fps) and fps > 0):
+        raise InvalidFrames(f"fps must be a positive number, got {fps}")
+    return start_s + np.arange(count, dtype=np.float64) / fps
+
+
+def _checked_pixels(pixels: npt.NDArray[Any], n: int, h: int, w: int) -> Frames:
+    if pixels.dtype != np.uint8:
+        raise InvalidFrames(f"frames must be uint8, got {pixels.dtype}")
+    if n < 1:
+        raise InvalidFrames("frames must hold at least 1 frame, got 0")
+    if min(h, w) < MIN_SIDE_PX:
+        raise InvalidFrames(f"frames must be at least {MIN_SIDE_PX}×{MIN_SIDE_PX} px, "
+                            f"got {w}×{h}")
+    return pixels
+
+
+def _checked_stamps(timestamps_s: Seconds, n: int) -> Seconds:
+    stamps = np.asarray(timestamps_s, dtype=np.float64)
+    if stamps.shape != (n,):
+        raise InvalidFrames(
+            f"timestamps_s must have one value per frame ({n},), got shape {stamps.shape}")
+    if not np.all(np.isfinite(stamps)):
+        raise InvalidFrames("timestamps_s must be finite, got NaN or infinity")
+    if n > 1 and not np.all(np.diff(stamps) > 0):
+        raise InvalidFrames(
+            f"timestamps_s must be strictly increasing, got {stamps.tolist()}")
+    return _read_only(stamps.copy())
+
+
+def _read_only(array: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    view = array.view()
+    view.flags.writeable = False
+    return view
 
 
 _DERIVED: Final = frozenset({"unit", "description_zh", "description_en"})

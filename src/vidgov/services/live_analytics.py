@@ -36,7 +36,7 @@ from vidgov.analytics.live import Flushed, Pixels, StreamAnalysis
 from vidgov.analytics.video import VideoFrame, VideoInfo, open_video
 from vidgov.domain.urls import redact_url
 from vidgov.errors import VidgovError
-from vidgov.probing.frames import FrameWindow as DecodedWindow
+from vidgov.probing.frames import DecodedWindow
 from vidgov.probing.probe import WindowDiagnoser
 from vidgov.probing.sweep import SweepTarget, finish, record, start_or_resume
 from vidgov.services.analytics import record_run
@@ -280,7 +280,7 @@ def _decoded(frames: Sequence[Pixels], captured_at: datetime,
              info: VideoInfo) -> DecodedWindow:
     pictures = np.stack([f.picture for f in frames])
     times = np.array([f.t_s for f in frames], dtype=np.float64)
-    return DecodedWindow(pictures, times - times[0], captured_at, info.fps)
+    return DecodedWindow.of_bgr(pictures, times, captured_at, info.fps)
 
 
 class LiveAnalytics:

@@ -12,7 +12,7 @@ import cv2
 from sqlalchemy import Engine
 
 from vidgov.maintenance.lifecycle import Changes, Policy, update_orders
-from vidgov.probing.frames import FrameWindow as DecodedWindow
+from vidgov.probing.frames import DecodedWindow
 from vidgov.probing.probe import (
     ProbeOptions,
     ProbeTarget,
@@ -24,7 +24,7 @@ from vidgov.probing.processes import stream_in_processes
 from vidgov.probing.results import PictureFault, ProbeResult
 from vidgov.probing.schedule import targets_for
 from vidgov.probing.sweep import Prober, SweepSummary, SweepTarget, roll_up, run_sweep
-from vidgov.quality import FrameWindow, QualityFault, QualityThresholds, diagnose
+from vidgov.quality import QualityFault, QualityThresholds, diagnose
 from vidgov.quality.osd import ClockReader, RapidOcrClockReader
 
 
@@ -82,11 +82,7 @@ class PictureDiagnoser:
         reader = self._reader
         clock = reader if reader is not None and next(self._windows) % self.clock_every == 0 \
             else None
-        if len(window.pts_s) > 1 and (window.pts_s[1:] > window.pts_s[:-1]).all():
-            frames = FrameWindow(window.frames_bgr, window.pts_s)
-        else:  # a stream without usable timestamps: assume its nominal rate
-            frames = FrameWindow.at_fps(window.frames_bgr, window.fps or 10.0)
-        found = diagnose(frames, self.thresholds, window.captured_at, clock=clock)
+        found = diagnose(window.pictures, self.thresholds, window.captured_at, clock=clock)
         return [PictureFault(d.code.value, d.code in BLOCKING, d.measured, d.threshold,
                              d.snapshot_jpeg) for d in found]
 

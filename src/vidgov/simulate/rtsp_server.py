@@ -64,7 +64,11 @@ _PICTURES: dict[str, str] = {
     "colour_cast": f"{_SCENE} ! {{caps}} ! coloreffects preset=sepia ! videoconvert ! {{caps}}",
     "noise": "videotestsrc is-live=true pattern=snow ! {caps}",
     "overexposed": f"{_SCENE} ! {{caps}} ! videobalance brightness=0.9 contrast=0.6",
-    "underexposed": f"{_SCENE} ! {{caps}} ! videobalance brightness=-0.45 contrast=0.35",
+    # dim, not black: luma about 0-70 (brightness -0.45 put every Y at 0, a picture that only
+    # out-of-gamut chroma carried, which no camera sends), and the faint colour of a dark scene
+    "underexposed": (
+        f"{_SCENE} ! {{caps}} ! videobalance brightness=-0.12 contrast=0.4 saturation=0.4"
+    ),
     "shaking": f"{_SCENE} ! {{caps}} ! videobox name=shake border-alpha=1 fill=black ! {{caps}}",
     "osd_drift": f"{_SCENE} ! {{caps}} ! {_CLOCK}",
     "auth_required": f"{_SCENE} ! {{caps}}",

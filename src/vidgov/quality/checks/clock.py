@@ -54,12 +54,12 @@ def read_clock_drift(window: FrameWindow, clock: ClockReader, now: datetime,
         return now + timedelta(seconds=elapsed)
 
     first = len(window) // 2
-    found = check_clock_drift(clock.read(window.frames[first]), expected(first), first,
+    found = check_clock_drift(clock.read(window.frame_bgr(first)), expected(first), first,
                               thresholds)
     if found is None or len(window) == 1:
         return found
     other = len(window) - 1 if first != len(window) - 1 else 0
-    again = clock.read(window.frames[other])
+    again = clock.read(window.frame_bgr(other))
     if again is None or abs(clock_drift_s(again, expected(other)) - found.measured) > AGREEMENT_S:
         return None
     return found

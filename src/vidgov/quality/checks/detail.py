@@ -78,18 +78,15 @@ def measure_noise_sigma(views: WindowViews, thresholds: QualityThresholds) -> Fl
     The tiles are stacked into one column image so that OpenCV converts and filters them in
     one call each; the rows where tiles meet are dropped.
     """
-    frames = views.window.frames
-    height, width = frames.shape[1:3]
+    width, height = views.window.size_wh
     side = _tile_side(width, height)
-    corners = _noise_tiles(width, height, thresholds)
+    boxes = [(x, y, x + side, y + side) for x, y in _noise_tiles(width, height, thresholds)]
     values = np.empty(len(views.measured), dtype=np.float64)
     for i, index in enumerate(views.measured):
-        frame = frames[index]
-        column = np.concatenate([frame[y:y + side, x:x + side] for x, y in corners])
-        grey = cv2.cvtColor(column, cv2.COLOR_BGR2GRAY)
+        grey = views.native_grey(index, boxes)
         response = np.abs(np.asarray(
             cv2.sepFilter2D(grey, cv2.CV_32F, _SECOND_DIFF, _SECOND_DIFF), dtype=np.float32))
-        inner = response.reshape(len(corners), side, side)[:, 1:-1, 1:-1]
+        inner = response.reshape(len(boxes), side, side)[:, 1:-1, 1:-1]
         sigmas = _IMMERKAER_SCALE * inner.mean(axis=(1, 2))
         values[i] = float(np.quantile(sigmas, NOISE_TILE_QUANTILE))
     return values

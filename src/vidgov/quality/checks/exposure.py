@@ -5,7 +5,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from vidgov.quality.checks.views import Floats, WindowViews, halve, shrink_to
+from vidgov.quality.checks.views import Floats, WindowViews
 from vidgov.quality.models import Diagnosis, QualityFault
 from vidgov.quality.thresholds import QualityThresholds
 
@@ -60,8 +60,7 @@ def measure_cast_factor(views: WindowViews, thresholds: QualityThresholds) -> Fl
     """
     values = np.empty(len(views.measured), dtype=np.float64)
     for i, frame in enumerate(views.measured):
-        lab = cv2.cvtColor(shrink_to(halve(views.small[frame]), COLOUR_MAX_WIDTH_PX),
-                           cv2.COLOR_BGR2LAB)
+        lab = cv2.cvtColor(views.colour_at_most(frame, COLOUR_MAX_WIDTH_PX), cv2.COLOR_BGR2LAB)
         mean, std = (np.asarray(v, dtype=np.float64).reshape(-1) for v in cv2.meanStdDev(lab))
         offset = float(np.hypot(mean[1] - 128.0, mean[2] - 128.0))
         spread = float(np.hypot(std[1], std[2]))

@@ -3,7 +3,9 @@
 Why a separate stage: ten checks each converting and downscaling a 1080p frame would cost ten
 times the 1-2 ms that one conversion costs, and diagnosis has 5 ms per frame per core. So a
 window is *prepared* once (halved to the analysis width, grey, grey histogram outside the OSD)
-and each check is a pure function of these views and the thresholds.
+and each check is a pure function of these views and the thresholds. A window of the decoder's
+YUV (``FrameWindow.from_i420``) is prepared without ever making a BGR frame: grey is its Y plane
+(mapped to full range), colour comes from its U and V planes, already half the size.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from vidgov.quality.models import FrameWindow
+from vidgov.quality.models import CHROMA_TO_FULL, LUMA_TO_FULL, FrameWindow
 from vidgov.quality.thresholds import QualityThresholds
 
 Image = npt.NDArray[np.uint8]
@@ -39,16 +41,18 @@ def shrink_to(image: Image, max_width_px: int) -> Image:
 class WindowViews:
     """A window's frames as the checks look at them.
 
-    ``small``: N×h×w×3 BGR analysis images; ``grey``: N×h×w; ``measured``: the indices of the
+    ``grey``: N×h×w analysis images (full-range grey levels); ``measured``: the indices of the
     M frames the per-frame measures look at (see ``QualityThresholds.measured_frames``),
     ascending; ``grey_hist``: M×256 pixel counts of those frames' ``grey`` outside the OSD;
     ``window``: the original frames (noise is measured at native resolution);
-    ``osd_box_xyxy``: the OSD region on the analysis images (pixels, exclusive end).
-    Smaller copies of ``grey`` come from :meth:`grey_at_most`, each made once a window.
+    ``osd_box_xyxy``: the OSD region on the analysis images (pixels, exclusive end);
+    ``small``: N×h×w×3 BGR analysis images of a BGR window (None for an I420 one).
+    Smaller copies of ``grey`` come from :meth:`grey_at_most`, each made once a window, and
+    small colour images from :meth:`colour_at_most`.
     """
 
     window: FrameWindow
-    small: Image
+    small: Image | None
     grey: Image
     measured: tuple[int, ...]
     grey_hist: Floats
@@ -68,6 +72,40 @@ class WindowViews:
             else:
                 self._pyramid.append(np.stack([halve(frame) for frame in level]))
         return next(level for level in self._pyramid if level.shape[2] <= max_width_px)
+
+    def colour_at_most(self, index: int, max_width_px: int) -> Image:
+        """Frame ``index`` in BGR, halved at least once below the analysis image and then until
+        at most ``max_width_px`` wide (colour is smooth: a cast belongs to the whole picture).
+
+        An I420 window's chroma planes are half its size already; its luma at their size is
+        a level of the grey pyramid, so only the small image is ever converted to BGR.
+        """
+        planes = self.window.i420
+        if planes is None:
+            assert self.small is not None
+            return shrink_to(halve(self.small[index]), max_width_px)
+        h, w = planes.shape[1] * 2 // 3, planes.shape[2]
+        chroma: Image = np.asarray(cv2.merge([
+            planes[index, h + h // 4:].reshape(h // 2, w // 2),  # Cr (V)
+            planes[index, h: h + h // 4].reshape(h // 2, w // 2),  # Cb (U)
+        ]), dtype=np.uint8)
+        chroma = shrink_to(chroma, min(max_width_px, self.grey.shape[2] // 2))
+        if not self.window.full_range:
+            chroma = np.asarray(cv2.LUT(chroma, CHROMA_TO_FULL), dtype=np.uint8)
+        luma = self.grey_at_most(chroma.shape[1])[index]
+        ycrcb = cv2.merge([luma, chroma[..., 0], chroma[..., 1]])
+        return np.asarray(cv2.cvtColor(ycrcb, cv2.COLOR_YCrCb2BGR), dtype=np.uint8)
+
+    def native_grey(self, index: int, boxes_xyxy: list[tuple[int, int, int, int]]) -> Image:
+        """The regions ``boxes_xyxy`` of frame ``index`` at native resolution, grey, stacked
+        top to bottom in one image (all boxes the same width): what a measure that a
+        downscale would spoil (noise) looks at, converted alone."""
+        planes = self.window.i420
+        source = self.window.frames[index] if planes is None else planes[index]
+        column = np.concatenate([source[y0:y1, x0:x1] for x0, y0, x1, y1 in boxes_xyxy])
+        if planes is None:
+            return np.asarray(cv2.cvtColor(column, cv2.COLOR_BGR2GRAY), dtype=np.uint8)
+        return column if self.window.full_range else np.asarray(cv2.LUT(column, LUMA_TO_FULL))
 
     @property
     def size_wh(self) -> tuple[int, int]:
@@ -115,16 +153,24 @@ def median_frame(values: Floats) -> tuple[float, int]:
 
 def prepare(window: FrameWindow, thresholds: QualityThresholds) -> WindowViews:
     """Analysis views of a window; the only place frames are converted."""
-    frames = window.frames
-    if frames.shape[2] <= thresholds.analysis_max_width_px:
+    small: Image | None = None
+    planes = window.i420
+    if planes is None:
+        frames = window.frames
         small = frames  # already narrow enough: a read-only view, no copy
+        if frames.shape[2] > thresholds.analysis_max_width_px:
+            small = np.stack([shrink_to(frame, thresholds.analysis_max_width_px)
+                              for frame in frames])
+        grey: Image = np.empty(small.shape[:3], dtype=np.uint8)
+        for image, out in zip(small, grey, strict=True):
+            cv2.cvtColor(image, cv2.COLOR_BGR2GRAY, dst=out)
     else:
-        small = np.stack([shrink_to(frame, thresholds.analysis_max_width_px)
-                          for frame in frames])
-    n, h, w = small.shape[:3]
-    grey = np.empty((n, h, w), dtype=np.uint8)
-    for image, out in zip(small, grey, strict=True):
-        cv2.cvtColor(image, cv2.COLOR_BGR2GRAY, dst=out)
+        luma = planes[:, : planes.shape[1] * 2 // 3]
+        grey = np.stack([shrink_to(y, thresholds.analysis_max_width_px) for y in luma])
+        if not window.full_range:
+            for image in grey:
+                cv2.LUT(image, LUMA_TO_FULL, dst=image)
+    n, h, w = grey.shape
     box = thresholds.osd_region.box_xyxy(w, h)
     measured = measured_frames(n, thresholds.measured_frames)
     hist = np.stack([hist_outside(grey[i], box) for i in measured])
