@@ -93,3 +93,24 @@ def test_a_file_that_turns_gbk_after_the_first_chunk_fails_as_when_read_whole(
         messages.append(str(raised.value))
     assert messages[0] == messages[1]
     assert "line 16 is not" in messages[1]
+
+
+def test_a_store_opener_is_called_once_even_when_the_import_goes_round_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The CLI hands over a function that opens the store, so that opening it overlaps
+    reading; the second round (a quoted line break: the file is read whole) reuses it."""
+    monkeypatch.setattr(importer, "CHUNK_BYTES", 64)
+    path = tmp_path / "c.csv"
+    path.write_bytes((HEADER + "".join(ROWS) + "45010000001320000005,\"跨行\n单元格\",108.4,\n")
+                     .encode("gb18030"))
+    engine = open_store(f"sqlite:///{tmp_path / 'c.db'}")
+    opened: list[Engine] = []
+
+    def open_engine() -> Engine:
+        opened.append(engine)
+        return engine
+
+    report = import_catalog(open_engine, [path])
+    assert len(opened) == 1
+    assert report.inserted == 4

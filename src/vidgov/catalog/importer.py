@@ -9,7 +9,7 @@ cannot be read at all raises before anything is written.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,7 +23,7 @@ from vidgov.catalog.normalise import normalise
 from vidgov.catalog.reading import WholeFileNeeded, stream_catalog
 from vidgov.catalog.sources import LINE, SourceTable
 from vidgov.catalog.store import COMPARED, camera_columns
-from vidgov.store.bulk import MAX_STAGED, BulkSession, Prepared, bulk_session
+from vidgov.store.bulk import MAX_STAGED, BulkSession, Prepared, bulk_session, preload_drivers
 
 #: Longer cells are refused (per row): no catalog field is this long, a pasted blob is.
 MAX_CELL_CHARS: Final = 2000
@@ -69,7 +69,7 @@ class ImportReport:
 
 
 def import_catalog(
-    engine: Engine, paths: Sequence[Path], now: datetime | None = None
+    engine: Engine | Callable[[], Engine], paths: Sequence[Path], now: datetime | None = None
 ) -> ImportReport:
     """Read, check and upsert every file in one transaction; any unreadable file aborts it.
 
@@ -79,16 +79,47 @@ def import_catalog(
     safe because nothing is committed until then: a file that cannot be read rolls the
     whole import back. A CSV whose chunks cannot be read on their own (a quoted line break)
     sends the whole import round again reading each file whole, which gives the same result.
+
+    ``engine`` may be a function that opens the store: it is called (once) when reading has
+    started, so that opening and migrating the store, and loading the bulk drivers, overlap
+    reading the first chunk (what a new ``vidgov catalog import`` process does first).
     """
     now = now or datetime.now(UTC)
+    store = _Store(engine, big=_total_bytes(paths) >= CHUNK_BYTES)
     try:
-        return _import(engine, paths, now, CHUNK_BYTES)
+        return _import(store.engine, paths, now, CHUNK_BYTES)
     except WholeFileNeeded:
-        return _import(engine, paths, now, None)
+        return _import(store.engine, paths, now, None)
+    finally:
+        store.close()
+
+
+class _Store:
+    """The store to write to, opened on first use; for a big import the bulk drivers start
+    loading then, while the first chunk is read (a small import, done in a fraction of a
+    second, would only wait for them: they load when first needed)."""
+
+    def __init__(self, engine: Engine | Callable[[], Engine], big: bool) -> None:
+        self._open = engine
+        self._big = big
+        self._engine: Engine | None = None
+        self._loading: threading.Thread | None = None
+
+    def engine(self) -> Engine:
+        if self._engine is None:
+            opened = self._open if isinstance(self._open, Engine) else self._open()
+            self._engine = opened
+            if self._big:
+                self._loading = preload_drivers(opened)
+        return self._engine
+
+    def close(self) -> None:
+        if self._loading is not None:
+            self._loading.join()  # never left running: a thread importing at exit can crash
 
 
 def _import(
-    engine: Engine, paths: Sequence[Path], now: datetime, chunk_bytes: int | None
+    store: Callable[[], Engine], paths: Sequence[Path], now: datetime, chunk_bytes: int | None
 ) -> ImportReport:
     report = ImportReport()
     pipe = FramePipe()
@@ -98,6 +129,7 @@ def _import(
     reader.start()
     expected = _expected_frames(paths, chunk_bytes)
     try:
+        engine = store()
         frames = pipe.take(1)  # start writing as soon as anything is read
         if not frames:
             return report
@@ -134,6 +166,16 @@ def _prepared_batches(
         frames = pipe.take(_batch_frames(expected, MAX_STAGED - index - 1))
         if not frames:
             return
+
+
+def _total_bytes(paths: Sequence[Path]) -> int:
+    total = 0
+    for path in paths:
+        try:
+            total += path.stat().st_size
+        except OSError:
+            continue  # the reader reports it
+    return total
 
 
 def _expected_frames(paths: Sequence[Path], chunk_bytes: int | None) -> int:

@@ -57,10 +57,10 @@ def import_command(
         "<first file>.rejects.csv in the current folder.")] = None,
 ) -> None:
     """导入资源目录 Import catalog files; re-import updates by device ID, nothing is lost."""
-    engine = state(ctx).engine()
     with stages(1, quiet=as_json) as progress:
         progress.start(f"importing {len(files)} file(s)")
-        report = import_catalog(engine, files)
+        # The store is opened (created, migrated) once the files are being read.
+        report = import_catalog(state(ctx).engine, files)
         progress.done()
     for sheet in report.skipped_sheets:
         stderr().print(f"[yellow]not imported, no catalog header: {escape(sheet)}[/]")
