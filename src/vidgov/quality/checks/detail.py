@@ -88,8 +88,18 @@ def measure_noise_sigma(views: WindowViews, thresholds: QualityThresholds) -> Fl
             cv2.sepFilter2D(grey, cv2.CV_32F, _SECOND_DIFF, _SECOND_DIFF), dtype=np.float32))
         inner = response.reshape(len(boxes), side, side)[:, 1:-1, 1:-1]
         sigmas = _IMMERKAER_SCALE * inner.mean(axis=(1, 2))
-        values[i] = float(np.quantile(sigmas, NOISE_TILE_QUANTILE))
+        values[i] = quantile(sigmas, NOISE_TILE_QUANTILE)
     return values
+
+
+def quantile(values: Floats, fraction: float) -> float:
+    """``np.quantile(values, fraction)`` (linear interpolation), a tenth of its time on the
+    few dozen values of a frame's tiles: numpy's general version is built for big arrays."""
+    ordered = np.sort(values)
+    position = fraction * (len(ordered) - 1)
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return float(ordered[low] + (ordered[high] - ordered[low]) * (position - low))
 
 
 def check_noise(views: WindowViews, thresholds: QualityThresholds) -> Diagnosis | None:

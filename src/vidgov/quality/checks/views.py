@@ -165,11 +165,14 @@ def prepare(window: FrameWindow, thresholds: QualityThresholds) -> WindowViews:
         for image, out in zip(small, grey, strict=True):
             cv2.cvtColor(image, cv2.COLOR_BGR2GRAY, dst=out)
     else:
-        luma = planes[:, : planes.shape[1] * 2 // 3]
-        grey = np.stack([shrink_to(y, thresholds.analysis_max_width_px) for y in luma])
-        if not window.full_range:
-            for image in grey:
-                cv2.LUT(image, LUMA_TO_FULL, dst=image)
+        luma = [shrink_to(y, thresholds.analysis_max_width_px)
+                for y in planes[:, : planes.shape[1] * 2 // 3]]
+        if window.full_range:
+            grey = np.stack(luma)
+        else:  # mapped straight into the stack: no copy of the video-range planes
+            grey = np.empty((len(luma), *luma[0].shape), dtype=np.uint8)
+            for y, out in zip(luma, grey, strict=True):
+                cv2.LUT(y, LUMA_TO_FULL, dst=out)
     n, h, w = grey.shape
     box = thresholds.osd_region.box_xyxy(w, h)
     measured = measured_frames(n, thresholds.measured_frames)
