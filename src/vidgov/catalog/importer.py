@@ -13,10 +13,9 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import polars as pl
-from sqlalchemy import Engine
 
 from vidgov.catalog.handover import FramePipe, prefetched
 from vidgov.catalog.normalise import normalise
@@ -24,6 +23,9 @@ from vidgov.catalog.reading import WholeFileNeeded, stream_catalog
 from vidgov.catalog.sources import LINE, SourceTable
 from vidgov.catalog.store import COMPARED, camera_columns
 from vidgov.store.bulk import MAX_STAGED, BulkSession, Prepared, bulk_session, preload_drivers
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 #: Longer cells are refused (per row): no catalog field is this long, a pasted blob is.
 MAX_CELL_CHARS: Final = 2000
@@ -107,7 +109,7 @@ class _Store:
 
     def engine(self) -> Engine:
         if self._engine is None:
-            opened = self._open if isinstance(self._open, Engine) else self._open()
+            opened = self._open() if callable(self._open) else self._open
             self._engine = opened
             if self._big:
                 self._loading = preload_drivers(opened)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import polars as pl
-from sqlalchemy import Engine
 
 from vidgov.catalog.fields import FIELDS, Kind
 from vidgov.store.bulk import bulk_session
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 _KIND_DTYPES: Final[dict[Kind, pl.DataType]] = {
     Kind.TEXT: pl.String(), Kind.CODE: pl.String(), Kind.FLOAT: pl.Float64(),

@@ -29,12 +29,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Final, Protocol
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
 import polars as pl
-from sqlalchemy import Engine
 
 from vidgov.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 #: SQLite attaches each staged table as a database, and allows 10 attached at once (one is
 #: kept free for :meth:`BulkSession.read`).
