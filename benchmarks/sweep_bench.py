@@ -287,7 +287,8 @@ def main() -> None:
     parser.add_argument("--cameras", type=int, default=250_000, help="catalog cameras")
     parser.add_argument("--mounts", type=int, default=1000,
                         help="real RTSP mounts the catalog cameras share")
-    parser.add_argument("--concurrency", type=int, default=200, help="as vidgov sweep")
+    parser.add_argument("--concurrency", type=int, default=None,
+                        help="as vidgov sweep (default: 200 a prober process)")
     parser.add_argument("--timeout", type=float, default=2.0, help="as vidgov sweep")
     parser.add_argument("--batch-size", type=int, default=500, help="as vidgov sweep")
     parser.add_argument("--osd-every", type=int, default=OSD_EVERY,
@@ -335,7 +336,7 @@ def run(args: argparse.Namespace, folder: Path) -> None:  # noqa: PLR0915 - one 
             report = sweep(engine, [], prober, batch_size=args.batch_size,
                            progress=progress_printer(n, "online pass", 0))
         assert report.summary.probed_now == n, report.summary
-        print(f"\nonline pass (protocol level, {args.concurrency} in flight, every result "
+        print(f"\nonline pass (protocol level, {prober.concurrency} in flight, every result "
               f"stored): {online.line(n)}")
         for line in found_vs_told(engine, report.summary.sweep_id, manifest, False).lines(False):
             print(f"  {line}")
@@ -357,7 +358,7 @@ def run(args: argparse.Namespace, folder: Path) -> None:  # noqa: PLR0915 - one 
                                diagnose=picture_diagnoser(clock_every=args.osd_every))
         prober = make_prober(options, args.concurrency, args.decode_workers,
                              processes=args.processes)
-        print(f"\nfull playable sweep ({args.concurrency} in flight and {prober.decode_workers} "
+        print(f"\nfull playable sweep ({prober.concurrency} in flight and {prober.decode_workers} "
               f"decoding in {args.processes} process(es), windows of {options.window_frames} "
               f"frames, OSD clock on every {args.osd_every}th): "
               "running", flush=True)

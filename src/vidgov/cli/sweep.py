@@ -42,7 +42,9 @@ def sweep_command(
     where: Annotated[list[str] | None, typer.Option(
         help="Scope, e.g. city=南宁市 (repeatable).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Summary and rates as JSON.")] = False,
-    concurrency: Annotated[int, typer.Option(min=1, help="Probes in flight.")] = 200,
+    concurrency: Annotated[int | None, typer.Option(
+        min=1, help="Probes in flight, shared by the processes [default: 200 a process].")]
+    = None,
     decode: Annotated[bool, typer.Option(
         help="Decode frames to prove playability (--no-decode: protocol only).")] = True,
     timeout: Annotated[float, typer.Option(
@@ -113,7 +115,9 @@ def worker_command(
     scope: Annotated[list[str] | None, typer.Option(
         help='A scope to sweep, as --where items joined by spaces, e.g. "city=南宁市"; '
         "repeatable; default the whole catalog.")] = None,
-    concurrency: Annotated[int, typer.Option(min=1, help="Probes in flight.")] = 200,
+    concurrency: Annotated[int | None, typer.Option(
+        min=1, help="Probes in flight, shared by the processes [default: 200 a process].")]
+    = None,
     osd_every: Annotated[int, typer.Option(
         min=0, help="Read the OSD clock on every Nth camera; 0 never.")] = OSD_EVERY,
     processes: Annotated[int, typer.Option(

@@ -101,12 +101,19 @@ def picture_diagnoser(
 #: (measured with ``benchmarks/sweep_bench.py``). More throughput comes from more processes
 #: (``processes``), each with its own GIL and its own 64.
 DECODE_WORKERS = 64
+#: Probes in flight a prober process, by default. A playable probe spends most of its second
+#: waiting (for the camera's next keyframe, then the window's frames), so it takes about 200 in
+#: flight to keep one process's core busy: 200 shared by two processes left a fifth of a 2-core
+#: machine idle (``benchmarks/sweep_bench.py``, 10,000 cameras: 141-150 cameras/s at 200 a
+#: process against 139 at 100; no camera off its state either way).
+CONCURRENCY_PER_PROCESS = 200
 
 
 class LocalProber:
     """The probes of this machine as a sweep calls them: batch by batch, or as one stream.
 
-    ``concurrency``: probes in flight. ``decode_workers``: streams decoded at once (threads;
+    ``concurrency``: probes in flight (default :data:`CONCURRENCY_PER_PROCESS` a process).
+    ``decode_workers``: streams decoded at once (threads;
     default :data:`DECODE_WORKERS` a process, at most ``concurrency``). Both are totals,
     shared evenly by the processes: more processes add cores, not load on the cameras.
     ``processes``: prober processes for :meth:`stream`. One process is held to about one core
@@ -118,13 +125,13 @@ class LocalProber:
     every slot busy across batches.
     """
 
-    def __init__(self, options: ProbeOptions, concurrency: int = 200,
+    def __init__(self, options: ProbeOptions, concurrency: int | None = None,
                  decode_workers: int | None = None, processes: int = 1) -> None:
         if processes < 1:
             raise ValueError(f"processes must be >= 1, got {processes}")
         self.options = options
-        self.concurrency = concurrency
-        self.decode_workers = decode_workers or min(concurrency, DECODE_WORKERS * processes)
+        self.concurrency = concurrency or CONCURRENCY_PER_PROCESS * processes
+        self.decode_workers = decode_workers or min(self.concurrency, DECODE_WORKERS * processes)
         self.processes = processes
         if options.decode and self.decode_workers > 1:
             # Decoders and prober processes already keep the cores busy; OpenCV's own thread
@@ -162,7 +169,7 @@ class LocalProber:
             results.close()
 
 
-def make_prober(options: ProbeOptions, concurrency: int = 200,
+def make_prober(options: ProbeOptions, concurrency: int | None = None,
                 decode_workers: int | None = None, processes: int = 1) -> LocalProber:
     """A prober for :func:`sweep`: probes concurrently, as a batch or as one stream."""
     return LocalProber(options, concurrency, decode_workers, processes)
