@@ -20,6 +20,7 @@ back on any error, so a failed import leaves the store as it was.
 from __future__ import annotations
 
 import io
+import os
 import shutil
 import sqlite3
 import tempfile
@@ -268,7 +269,7 @@ def _sqlite_session(engine: Engine) -> Iterator[BulkSession]:
     database = engine.url.database
     if not database or database == ":memory:":
         raise ConfigurationError("bulk work needs an SQLite file, not an in-memory database")
-    folder = Path(tempfile.mkdtemp(prefix="vidgov-bulk-"))
+    folder = Path(tempfile.mkdtemp(prefix="vidgov-bulk-", dir=_scratch_dir()))
     connection = sqlite3.connect(database, isolation_level=None, timeout=30)
     connection.execute("PRAGMA synchronous=NORMAL")
     # A bulk insert touches the whole primary-key index: keep it in memory (256 MB at most).
@@ -283,6 +284,30 @@ def _sqlite_session(engine: Engine) -> Iterator[BulkSession]:
     finally:
         connection.close()
         shutil.rmtree(folder, ignore_errors=True)
+
+
+#: Staging files go to memory (tmpfs) when it has this much room: 250,000 catalog rows
+#: stage about 100 MB.
+_MEMORY_SCRATCH_MIN_FREE: Final = 2 << 30
+
+
+def _scratch_dir() -> str | None:
+    """Where a session's private files go: ``/dev/shm`` when it is roomy, else the usual
+    temporary folder (None).
+
+    On disk, the staging files (written without fsync, deleted at the end) are still dirty
+    in the page cache when the store's commit checkpoints, and ext4's ordered journal
+    writes them out with the store's fsync: the checkpoint of a 250,000-row import took
+    0.35-0.45 s with them on disk and 0.14 s with them in memory. They are scratch: nothing
+    of the store's durability depends on them.
+    """
+    shm = "/dev/shm"
+    try:
+        stats = os.statvfs(shm)
+    except OSError:
+        return None
+    free = stats.f_bavail * stats.f_frsize
+    return shm if free >= _MEMORY_SCRATCH_MIN_FREE and os.access(shm, os.W_OK) else None
 
 
 # --- PostgreSQL --------------------------------------------------------------------------
