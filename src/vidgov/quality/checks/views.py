@@ -85,15 +85,13 @@ class WindowViews:
             assert self.small is not None
             return shrink_to(halve(self.small[index]), max_width_px)
         h, w = planes.shape[1] * 2 // 3, planes.shape[2]
-        chroma: Image = np.asarray(cv2.merge([
-            planes[index, h + h // 4:].reshape(h // 2, w // 2),  # Cr (V)
-            planes[index, h: h + h // 4].reshape(h // 2, w // 2),  # Cb (U)
-        ]), dtype=np.uint8)
-        chroma = shrink_to(chroma, min(max_width_px, self.grey.shape[2] // 2))
+        limit = min(max_width_px, self.grey.shape[2] // 2)
+        cr, cb = (shrink_to(plane.reshape(h // 2, w // 2), limit)  # V, then U
+                  for plane in (planes[index, h + h // 4:], planes[index, h: h + h // 4]))
         if not self.window.full_range:
-            chroma = np.asarray(cv2.LUT(chroma, CHROMA_TO_FULL), dtype=np.uint8)
-        luma = self.grey_at_most(chroma.shape[1])[index]
-        ycrcb = cv2.merge([luma, chroma[..., 0], chroma[..., 1]])
+            cr, cb = (np.asarray(cv2.LUT(c, CHROMA_TO_FULL), dtype=np.uint8) for c in (cr, cb))
+        luma = self.grey_at_most(cr.shape[1])[index]
+        ycrcb = cv2.merge([luma, cr, cb])
         return np.asarray(cv2.cvtColor(ycrcb, cv2.COLOR_YCrCb2BGR), dtype=np.uint8)
 
     def native_grey(self, index: int, boxes_xyxy: list[tuple[int, int, int, int]]) -> Image:
