@@ -411,3 +411,16 @@ def test_digest_helper_is_md5_of_the_standard_fields() -> None:
     ha2 = hashlib.md5(b"DESCRIBE:rtsp://h/x").hexdigest()
     assert header is not None
     assert f'response="{hashlib.md5(f"{ha1}:n:{ha2}".encode()).hexdigest()}"' in header
+
+
+def test_probes_run_on_uvloop_where_it_is_installed() -> None:
+    """The event loop's own Python was a fifth of a playable probe's CPU: the pinned
+    dependencies install uvloop, and the probes must actually run on it."""
+    import asyncio
+
+    from vidgov.probing.probe import run_loop
+
+    async def loop_module() -> str:
+        return type(asyncio.get_running_loop()).__module__
+
+    assert run_loop(loop_module()).startswith("uvloop")

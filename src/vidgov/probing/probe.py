@@ -16,9 +16,10 @@ import itertools
 import logging
 import queue
 import threading
-from collections.abc import Awaitable, Callable, Generator, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Generator, Iterable, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from vidgov.domain.urls import redact_url
 from vidgov.probing.address import (
@@ -39,6 +40,7 @@ from vidgov.probing.rtsp import RtspTransport
 from vidgov.probing.session import Watch
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 #: Diagnoses a window of frames (the quality package plugs in here): findings that matter to
 #: playability, each saying whether it blocks use (black, no signal) or not (slight blur).
@@ -79,6 +81,21 @@ class ProbeOptions:
 
 
 _RTSP = RtspTransport()
+
+
+def run_loop(main: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run`` on uvloop's event loop where it is installed (Linux and macOS).
+
+    Why: a probe is a dozen small socket reads and writes, and with hundreds in flight the
+    event loop's own Python (selector, callbacks, transports) was a fifth of a playable probe's
+    CPU; libuv does that part in C. Same asyncio API, so everything else is unchanged.
+    """
+    try:
+        import uvloop
+    except ImportError:  # Windows: the standard loop
+        return asyncio.run(main)
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        return runner.run(main)
 _HTTP = HttpTransport()
 
 
@@ -176,7 +193,7 @@ def probe(target: ProbeTarget | str, options: ProbeOptions | None = None) -> Pro
     if isinstance(target, str):
         target = ProbeTarget(target)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="vidgov-decode") as pool:
-        return asyncio.run(probe_async(target, options, pool))
+        return run_loop(probe_async(target, options, pool))
 
 
 async def probe_many_async(
@@ -322,7 +339,7 @@ class _StreamProducer:
     def _run(self) -> None:
         error: BaseException | None = None
         try:
-            asyncio.run(self._produce())
+            run_loop(self._produce())
         except BaseException as exc:  # handed to the consumer, which raises it
             error = exc
         finally:
@@ -357,6 +374,6 @@ def probe_many(
 ) -> list[ProbeResult]:
     """Synchronous :func:`probe_many_async` (runs its own event loop)."""
     wrapped = (ProbeTarget(t) if isinstance(t, str) else t for t in targets)
-    return asyncio.run(
+    return run_loop(
         probe_many_async(wrapped, options, concurrency=concurrency, decode_workers=decode_workers)
     )
