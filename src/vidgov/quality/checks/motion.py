@@ -14,6 +14,10 @@ from vidgov.quality.thresholds import QualityThresholds
 #: phase-correlation noise on a still textured quadrant, and the FFTs cost a sixteenth of what
 #: they do at 640 (they were a third of the whole diagnosis at 320).
 MOTION_MAX_WIDTH_PX = 160
+#: Quadrants are cut this many rows at a time (their middle rows; 40 of 45 for 16:9): the
+#: FFT of a row count with factors 3 and 5 in it cost a third more (80×45: 46 µs a phase
+#: correlation, 80×40: 34 µs), and jitter runs 16 of them a window.
+DFT_ROWS = 8
 #: Quadrant shifts this close (percent of width) count as the same motion.
 QUADRANT_AGREEMENT_PCT = 0.3
 
@@ -44,9 +48,11 @@ def measure_shifts(views: WindowViews) -> Floats:
     """
     small = views.grey_at_most(MOTION_MAX_WIDTH_PX).astype(np.float32)
     h, w = small.shape[1:]
-    qh, qw = h // 2, w // 2
+    qw = w // 2
+    qh = max(h // 2 // DFT_ROWS * DFT_ROWS, min(h // 2, DFT_ROWS))
+    top = (h // 2 - qh) // 2  # the quadrants' middle rows
     window = cv2.createHanningWindow((qw, qh), cv2.CV_32F)
-    quadrants = [(y, x) for y in (0, qh) for x in (0, qw)]
+    quadrants = [(y + top, x) for y in (0, h // 2) for x in (0, qw)]
     shifts = np.zeros((len(small) - 1, 2), dtype=np.float64)
     for i in range(len(small) - 1):
         found = np.array([cv2.phaseCorrelate(small[i][y:y + qh, x:x + qw],
