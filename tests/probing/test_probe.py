@@ -7,6 +7,7 @@ only this process (an asyncio RTSP server of our own, a threaded HTTP server).
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
 import logging
@@ -23,7 +24,7 @@ from pydantic import ValidationError
 from vidgov.errors import ConfigurationError
 from vidgov.probing.address import StreamProtocol, UnsupportedAddress, parse_address
 from vidgov.probing.frames import DecodedWindow
-from vidgov.probing.probe import ProbeOptions, ProbeTarget, probe, probe_many
+from vidgov.probing.probe import ProbeOptions, ProbeTarget, probe, probe_many, run_loop
 from vidgov.probing.results import PictureFault, ProbeResult, ProbeTimeouts, Stage
 from vidgov.probing.rtsp import authorization, sdp_has_video
 from vidgov.simulate.faulty_server import FaultMode, FaultyServer
@@ -416,9 +417,6 @@ def test_digest_helper_is_md5_of_the_standard_fields() -> None:
 def test_probes_run_on_uvloop_where_it_is_installed() -> None:
     """The event loop's own Python was a fifth of a playable probe's CPU: the pinned
     dependencies install uvloop, and the probes must actually run on it."""
-    import asyncio
-
-    from vidgov.probing.probe import run_loop
 
     async def loop_module() -> str:
         return type(asyncio.get_running_loop()).__module__

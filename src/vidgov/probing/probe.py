@@ -81,6 +81,7 @@ class ProbeOptions:
 
 
 _RTSP = RtspTransport()
+_HTTP = HttpTransport()
 
 
 def run_loop(main: Coroutine[Any, Any, T]) -> T:
@@ -96,7 +97,6 @@ def run_loop(main: Coroutine[Any, Any, T]) -> T:
         return asyncio.run(main)
     with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
         return runner.run(main)
-_HTTP = HttpTransport()
 
 
 async def probe_async(

@@ -49,7 +49,7 @@ def measure_shifts(views: WindowViews) -> Floats:
     small = views.grey_at_most(MOTION_MAX_WIDTH_PX).astype(np.float32)
     h, w = small.shape[1:]
     qw = w // 2
-    qh = max(h // 2 // DFT_ROWS * DFT_ROWS, min(h // 2, DFT_ROWS))
+    qh = h // 2 // DFT_ROWS * DFT_ROWS or h // 2  # a tiny image keeps all its rows
     top = (h // 2 - qh) // 2  # the quadrants' middle rows
     window = cv2.createHanningWindow((qw, qh), cv2.CV_32F)
     quadrants = [(y + top, x) for y in (0, h // 2) for x in (0, qw)]
