@@ -30,6 +30,7 @@ from vidgov.quality import (
     root_causes,
 )
 from vidgov.quality.checks import PICTURE_CHECKS, prepare
+from vidgov.quality.checks.motion import measure_shifts
 from vidgov.quality.models import FAULT_INFO
 from vidgov.quality.osd import RapidOcrClockReader
 from vidgov.simulate.pictures import DEFAULT_WALL_CLOCK, Condition, clock_offset_s, make_window
@@ -211,6 +212,23 @@ def test_window_checks_need_enough_frames() -> None:
     two = window_of(Condition.JITTER, frames=2)
     assert PICTURE_CHECKS[F.FROZEN](prepare(one, DEFAULTS), DEFAULTS) is None
     assert PICTURE_CHECKS[F.JITTER](prepare(two, DEFAULTS), DEFAULTS) is None
+
+
+def test_a_steady_pan_measures_the_same_shift_between_every_pair_of_frames() -> None:
+    """Each pair is measured as it is: phase correlation must not see a frame differently
+    because it was the second image of the pair before (OpenCV 5.0 writes its window into
+    the images it is given)."""
+    texture = cv2.GaussianBlur(np.random.default_rng(3).integers(0, 256, (200, 720, 3),
+                                                                    dtype=np.uint8), (0, 0), 2)
+    step_px = 4  # 1.25% of the width a frame
+    frames = np.stack([texture[:180, i * step_px:i * step_px + 320] for i in range(5)])
+    shifts = measure_shifts(prepare(FrameWindow(frames, [0.0, 0.1, 0.2, 0.3, 0.4]), DEFAULTS))
+    assert np.ptp(shifts[:, 0]) < 0.02  # was 0.16 with a frame windowed twice
+    assert shifts[:, 0] == pytest.approx([-100.0 * step_px / 320] * 4, rel=0.1)
+    assert shifts[:, 1] == pytest.approx([0.0] * 4, abs=0.02)
+    jitter = PICTURE_CHECKS[F.JITTER](prepare(FrameWindow(frames, [0.0, 0.1, 0.2, 0.3, 0.4]),
+                                              DEFAULTS), DEFAULTS)
+    assert jitter is None
 
 
 def test_a_ticking_osd_clock_does_not_make_a_frozen_picture_live() -> None:

@@ -22,44 +22,47 @@ DFT_ROWS = 8
 QUADRANT_AGREEMENT_PCT = 0.3
 
 
-def consensus_shift(shifts: Floats, tolerance: float) -> Floats:
-    """The shift most quadrants agree on (within ``tolerance``), the mean of that group.
+def consensus_shifts(shifts: Floats, tolerance: float) -> Floats:
+    """Per frame pair, the shift most quadrants agree on (within ``tolerance``), the mean of
+    that group: P×Q×2 quadrant shifts in, P×2 out.
 
     A shaking camera moves all quadrants alike; a car or a crowd moves one or two, and a
     textureless quadrant (sky, a wall) returns noise that agrees with nothing. With no two
     quadrants agreeing there is no evidence of global motion: zero. Ties go to the smaller
     shift, so that two quadrants of traffic cannot outvote two of still street.
     """
-    agree = np.linalg.norm(shifts[:, None, :] - shifts[None, :, :], axis=2) <= tolerance
-    support = agree.sum(axis=1)
-    if support.max() < 2:
-        return np.zeros(2, dtype=np.float64)
-    best = min(np.flatnonzero(support == support.max()),
-               key=lambda k: float(np.hypot(*shifts[k])))
-    return np.asarray(shifts[agree[best]].mean(axis=0), dtype=np.float64)
+    gaps = np.linalg.norm(shifts[:, :, None, :] - shifts[:, None, :, :], axis=-1)
+    agree = gaps <= tolerance
+    support = agree.sum(axis=-1)
+    most = support.max(axis=-1, keepdims=True)
+    size = np.where(support == most, np.hypot(shifts[..., 0], shifts[..., 1]), np.inf)
+    group = agree[np.arange(len(shifts)), size.argmin(axis=-1)]
+    mean = (shifts * group[..., None]).sum(axis=1) / np.maximum(group.sum(axis=1), 1)[:, None]
+    return np.asarray(np.where(most >= 2, mean, 0.0), dtype=np.float64)
 
 
 def measure_shifts(views: WindowViews) -> Floats:
     """Global translation between consecutive frames, (N-1)×2, in percent of the frame width.
 
     Phase correlation finds the shift that best aligns two images; it runs on each quadrant
-    and the quadrants vote (``consensus_shift``), so that local motion and the fixed OSD do not
-    pass for a moving camera.
+    and the quadrants vote (``consensus_shifts``), so that local motion and the fixed OSD do
+    not pass for a moving camera. Each quadrant is windowed once here and handed to OpenCV
+    without a window: ``phaseCorrelate`` (OpenCV 5.0) writes the windowed image back into the
+    arrays it is given, so with a window frame i+1 was windowed twice by the time it was the
+    first image of pair i+1, and a slice of a shared image came back altered.
     """
-    small = views.grey_at_most(MOTION_MAX_WIDTH_PX).astype(np.float32)
-    h, w = small.shape[1:]
+    small = views.grey_at_most(MOTION_MAX_WIDTH_PX)
+    n, h, w = small.shape
     qw = w // 2
     qh = h // 2 // DFT_ROWS * DFT_ROWS or h // 2  # a tiny image keeps all its rows
     top = (h // 2 - qh) // 2  # the quadrants' middle rows
     window = cv2.createHanningWindow((qw, qh), cv2.CV_32F)
-    quadrants = [(y + top, x) for y in (0, h // 2) for x in (0, qw)]
-    shifts = np.zeros((len(small) - 1, 2), dtype=np.float64)
-    for i in range(len(small) - 1):
-        found = np.array([cv2.phaseCorrelate(small[i][y:y + qh, x:x + qw],
-                                             small[i + 1][y:y + qh, x:x + qw], window)[0]
-                          for y, x in quadrants], dtype=np.float64)
-        shifts[i] = consensus_shift(100.0 * found / w, QUADRANT_AGREEMENT_PCT)
-    return shifts
+    quadrants = np.stack([small[:, y + top:y + top + qh, x:x + qw]
+                          for y in (0, h // 2) for x in (0, qw)], axis=1) * window
+    found = np.array([[cv2.phaseCorrelate(before, after)[0]
+                       for before, after in zip(quadrants[i], quadrants[i + 1], strict=True)]
+                      for i in range(n - 1)], dtype=np.float64).reshape(n - 1, -1, 2)
+    return consensus_shifts(100.0 * found / w, QUADRANT_AGREEMENT_PCT)
 
 
 def measure_jitter(views: WindowViews) -> tuple[float, int]:
