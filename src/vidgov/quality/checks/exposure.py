@@ -44,8 +44,14 @@ def check_underexposed(views: WindowViews, thresholds: QualityThresholds) -> Dia
                      threshold=thresholds.underexposed_mean_levels, frame_index=index)
 
 
-#: Colour cast is measured on images at most this wide (after one halving at least).
-COLOUR_MAX_WIDTH_PX = 160
+#: Colour cast is measured on images at most this wide (after one halving at least). A cast
+#: is the whole picture's, and a mean and a spread of chroma need few pixels: over 20 seeds
+#: of every simulated condition at three sizes, and windows of two real clips (a plaza, a
+#: street), the cast factor at 80 px moves little from its value at 160 (cast cameras 1.46
+#: -> 1.53 at the least; the others at most 0.23 -> 0.24, leaving out no signal and
+#: occlusion, which hide a cast; the real clips at most 1.11 -> 1.13),
+#: for half of the check's time (0.38 -> 0.19 ms a window: the Lab conversion is the cost).
+COLOUR_MAX_WIDTH_PX = 80
 
 
 def measure_cast_factor(views: WindowViews, thresholds: QualityThresholds) -> Floats:
