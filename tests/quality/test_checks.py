@@ -222,13 +222,12 @@ def test_a_steady_pan_measures_the_same_shift_between_every_pair_of_frames() -> 
                                                                     dtype=np.uint8), (0, 0), 2)
     step_px = 4  # 1.25% of the width a frame
     frames = np.stack([texture[:180, i * step_px:i * step_px + 320] for i in range(5)])
-    shifts = measure_shifts(prepare(FrameWindow(frames, [0.0, 0.1, 0.2, 0.3, 0.4]), DEFAULTS))
+    views = prepare(FrameWindow(frames, [0.0, 0.1, 0.2, 0.3, 0.4]), DEFAULTS)
+    shifts = measure_shifts(views)
     assert np.ptp(shifts[:, 0]) < 0.02  # was 0.16 with a frame windowed twice
     assert shifts[:, 0] == pytest.approx([-100.0 * step_px / 320] * 4, rel=0.1)
     assert shifts[:, 1] == pytest.approx([0.0] * 4, abs=0.02)
-    jitter = PICTURE_CHECKS[F.JITTER](prepare(FrameWindow(frames, [0.0, 0.1, 0.2, 0.3, 0.4]),
-                                              DEFAULTS), DEFAULTS)
-    assert jitter is None
+    assert PICTURE_CHECKS[F.JITTER](views, DEFAULTS) is None
 
 
 def test_a_ticking_osd_clock_does_not_make_a_frozen_picture_live() -> None:
