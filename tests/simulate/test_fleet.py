@@ -6,6 +6,7 @@ message naming ``scripts/install-system-deps.sh``.
 
 from __future__ import annotations
 
+import itertools
 import os
 import socket
 import time
@@ -126,6 +127,41 @@ def test_a_late_viewer_waits_for_the_next_keyframe(fleet: Fleet) -> None:
             waited.append(before_keyframe)
     # With a seek, every viewer would start on a keyframe; 3 joins all landing on one: p=0.001.
     assert max(waited) > 0, waited
+
+
+@pytest.mark.rtsp
+@pytest.mark.parametrize("condition", [Condition.SHAKING, Condition.FROZEN])
+def test_a_replayed_camera_streams_live_past_the_end_of_its_loop(
+    fleet: Fleet, condition: Condition
+) -> None:
+    """Kinds without a clock are encoded once and replayed (two seconds, looped): a viewer
+    still gets a live stream, paced at the frame rate from its first play on, a keyframe a
+    GOP, and never a broken frame, also across the jump back to the start of the loop."""
+    url = next(c.url for c in fleet.cameras if c.condition is condition)
+    picture = fleet.picture
+    options = {"rtsp_transport": "tcp", "analyzeduration": "0", "probesize": "500"}
+    keyframes, pts, frames = [], [], 0
+    with av.open(url, options=options, timeout=(5.0, 5.0)) as container:
+        stream = container.streams.video[0]
+        started = time.monotonic()
+        for packet in container.demux(stream):
+            if packet.size == 0:
+                continue
+            if packet.is_keyframe or keyframes:
+                keyframes.append(packet.is_keyframe)
+                if packet.pts is not None:  # FFmpeg has none for a session's first packet
+                    pts.append(float(packet.pts * stream.time_base))
+                frames += len(packet.decode())
+            if len(keyframes) == 3 * picture.fps:
+                break
+        elapsed = time.monotonic() - started
+    assert frames == 3 * picture.fps  # every frame from the first keyframe on decodes
+    keyframes_at = [i for i, key in enumerate(keyframes) if key]
+    assert keyframes_at == list(range(0, 3 * picture.fps, picture.gop_frames))
+    steps = [b - a for a, b in itertools.pairwise(pts)]
+    assert min(steps) > 0.5 / picture.fps
+    assert max(steps) < 2.0 / picture.fps
+    assert elapsed > 2.5  # three seconds of video take about three seconds
 
 
 @pytest.mark.rtsp

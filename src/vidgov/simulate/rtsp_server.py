@@ -19,10 +19,11 @@ Protocol with the parent (one JSON object a line):
 Mount kinds are picture conditions (``normal``, ``black``, ``frozen``, ...) or the protocol
 faults this server can express: ``auth_required`` (RTSPAuth: the anonymous role may see the
 factory but not construct it, so DESCRIBE answers 401), ``no_video`` (audio only),
-``no_keyframe`` (keyframe buffers dropped by a pad probe), and ``scene``: a real clip played
-in a loop (the plan's ``"scene"``: ``{"pattern", "frames", "width", "height", "fps"}``). A path
-that is not mounted answers 404. Every kind is one factory mounted at all of its paths whose
-media key is the kind, so a thousand mounts cost one encoder per kind. Each media answers "not
+``no_keyframe`` (its keyframes dropped), and ``scene``: a real clip played in a loop (the
+plan's ``"scene"``: ``{"pattern", "frames", "width", "height", "fps"}``). A path that is not
+mounted answers 404. Every kind is one factory mounted at all of its paths whose media key is
+the kind, so a thousand mounts cost one pipeline per kind; a kind whose picture does not show
+the time is encoded once, at start, and replayed (:data:`LOOPED`). Each media answers "not
 seekable" to the seeking query, so the server never seeks the shared live pipeline when a client
 asks for ``Range: npt=0-``: a late viewer waits for the next keyframe, as with a real camera.
 """
@@ -33,6 +34,8 @@ import datetime as dt
 import importlib
 import json
 import sys
+import threading
+import time
 from typing import Any
 
 #: Picture kinds, each a pipeline that starts from a moving test scene. The scene is SMPTE
@@ -75,6 +78,17 @@ _PICTURES: dict[str, str] = {
     "no_keyframe": f"{_SCENE} ! {{caps}}",
 }
 
+#: Kinds whose picture never shows the time: their frames are encoded once, when the server
+#: starts, as a loop of whole GOPs (:func:`_loop_frames`), and played from memory at the
+#: fleet's frame rate. Why: a dozen encoders running for as long as anyone watches were half
+#: of the fleet's CPU in a sweep (about 0.3 of this machine's 2 cores, taken from the prober
+#: measured beside it), and a province's cameras encode in their own hardware. A probe still
+#: meets a live stream: frames paced in real time, a late viewer waiting for the next
+#: keyframe, parameter sets before each one. A window starts at a keyframe, and every loop
+#: starts with one, so no window spans the jump back to the loop's first frame. The clock
+#: kinds stay live: their OSD must show the time now.
+LOOPED = frozenset(_PICTURES) - {"normal", "osd_drift"}
+
 #: How far the ``osd_drift`` clock is off the wall clock, in seconds (it shows 3 h 25 min early).
 OSD_DRIFT_S = -12_345.0
 #: The burned-in clock's format, as on the cameras the province buys.
@@ -84,24 +98,51 @@ OSD_UTC_OFFSET = dt.timedelta(hours=8)
 
 
 def _encoder(gop_frames: int, codec: str = "h264") -> str:
-    """x264 (or x265) tuned for many cheap live streams: no B-frames, fixed GOP, one thread."""
+    """x264 (or x265) tuned for many cheap live streams: no B-frames, fixed GOP, one thread;
+    Annex B out, one access unit a buffer."""
     if codec == "h265":
         return (
             "videoconvert ! video/x-raw,format=I420 ! x265enc tune=zerolatency "
             f"speed-preset=ultrafast key-int-max={gop_frames} bitrate=600 "
-            "option-string=pools=1:frame-threads=1 name=enc ! "
-            "h265parse config-interval=-1 ! rtph265pay name=pay0 pt=96 config-interval=-1"
+            "option-string=pools=1:frame-threads=1 name=enc ! h265parse config-interval=-1"
         )
     return (
         "videoconvert ! video/x-raw,format=I420 ! x264enc tune=zerolatency speed-preset=ultrafast "
-        f"key-int-max={gop_frames} bitrate=600 threads=1 name=enc ! "
-        "h264parse config-interval=-1 ! rtph264pay name=pay0 pt=96 config-interval=-1"
+        f"key-int-max={gop_frames} bitrate=600 threads=1 name=enc ! h264parse config-interval=-1"
+    )
+
+
+def _payloader(codec: str = "h264") -> str:
+    return f"rtp{codec}pay name=pay0 pt=96 config-interval=-1"
+
+
+def _loop_frames(plan: dict[str, Any]) -> int:
+    """Whole GOPs making up at least two seconds: what a looped kind plays over and over."""
+    gop, fps = int(plan["gop_frames"]), int(plan["fps"])
+    return gop * max(1, -(-2 * fps // gop))
+
+
+def _encoding(kind: str, plan: dict[str, Any]) -> str:
+    """The pipeline that encodes a looped kind's frames once, as fast as it can, into ``sink``."""
+    codec = str(plan.get("codec", "h264"))
+    finite = _picture(kind, plan).replace("is-live=true", f"num-buffers={_loop_frames(plan)}")
+    return (
+        f"{finite} ! {_encoder(int(plan['gop_frames']), codec)} "
+        f"! video/x-{codec},stream-format=byte-stream,alignment=au "
+        "! appsink name=sink sync=false"
+    )
+
+
+def _picture(kind: str, plan: dict[str, Any]) -> str:
+    width, height, fps = int(plan["width"]), int(plan["height"]), int(plan["fps"])
+    caps = f"video/x-raw,width={width},height={height},framerate={fps}/1"
+    return _PICTURES[kind].format(
+        caps=caps, w10=max(width // 10, 8), h10=max(height // 10, 8), occ=int(width * 0.6)
     )
 
 
 def _launch(kind: str, plan: dict[str, Any]) -> str:
-    width, height, fps = int(plan["width"]), int(plan["height"]), int(plan["fps"])
-    caps = f"video/x-raw,width={width},height={height},framerate={fps}/1"
+    codec = str(plan.get("codec", "h264"))
     if kind == "scene":
         # A real clip unpacked into JPEG files (vidgov.simulate.scene), looped with running
         # timestamps, at its own size and rate, one keyframe a second.
@@ -111,17 +152,22 @@ def _launch(kind: str, plan: dict[str, Any]) -> str:
             f'stop-index={int(scene["frames"])} caps="image/jpeg,framerate={int(scene["fps"])}/1"'
             " ! jpegdec"
         )
-        return f"( {source} ! {_encoder(int(scene['fps']))} )"
+        return f"( {source} ! {_encoder(int(scene['fps']))} ! {_payloader()} )"
     if kind == "no_video":
         return (
             "( audiotestsrc is-live=true wave=sine ! audio/x-raw,rate=8000,channels=1 "
             "! alawenc ! rtppcmapay name=pay0 pt=8 )"
         )
-    picture = _PICTURES[kind].format(
-        caps=caps, w10=max(width // 10, 8), h10=max(height // 10, 8), occ=int(width * 0.6)
-    )
-    codec = str(plan.get("codec", "h264"))
-    return f"( {picture} ! {_encoder(int(plan['gop_frames']), codec)} )"
+    if kind in LOOPED:
+        # Paced and stamped by the feeder (see main); its caps are the encoder's (set when
+        # the media is configured). Parsed already, with the parameter sets before each
+        # keyframe.
+        return (
+            "( appsrc name=loop is-live=true format=time "
+            f"! {_payloader(codec)} )"
+        )
+    encoder = _encoder(int(plan["gop_frames"]), codec)
+    return f"( {_picture(kind, plan)} ! {encoder} ! {_payloader(codec)} )"
 
 
 def main() -> int:  # noqa: PLR0915 - one composition root for the child process
@@ -162,12 +208,13 @@ def main() -> int:  # noqa: PLR0915 - one composition root for the child process
             GstRtspServer.RTSPMediaFactory.do_configure(self, media)
             element = media.get_element()
             _refuse_seeking(element)
-            if self.kind == "no_keyframe":
-                _drop_keyframes(element)
+            if self.kind in loops:
+                caps, units = loops[self.kind]
+                source = element.get_by_name("loop")
+                source.set_property("caps", caps)
+                feeding.append((source, units, []))
             if self.kind in {"normal", "osd_drift"}:
                 _run_clock(element, OSD_DRIFT_S if self.kind == "osd_drift" else 0.0)
-            if self.kind == "shaking":
-                _shake(element)
 
     def _refuse_seeking(element: Any) -> None:
         def on_query(pad: Any, info: Any) -> Any:
@@ -181,16 +228,64 @@ def main() -> int:  # noqa: PLR0915 - one composition root for the child process
         pay = element.get_by_name("pay0")
         pay.get_static_pad("src").add_probe(Gst.PadProbeType.QUERY_UPSTREAM, on_query)
 
-    def _drop_keyframes(element: Any) -> None:
-        def on_buffer(pad: Any, info: Any) -> Any:
-            buffer = info.get_buffer()
-            if not buffer.has_flags(Gst.BufferFlags.DELTA_UNIT):
-                return Gst.PadProbeReturn.DROP
-            return Gst.PadProbeReturn.OK
+    def _encode_loop(kind: str) -> Any:
+        """Start encoding ``kind``'s loop; :func:`_loop_units` collects it."""
+        pipeline = Gst.parse_launch(_encoding(kind, plan))
+        if kind == "shaking":
+            _shake(pipeline)
+        pipeline.set_state(Gst.State.PLAYING)
+        return pipeline
 
-        element.get_by_name("enc").get_static_pad("src").add_probe(
-            Gst.PadProbeType.BUFFER, on_buffer
-        )
+    def _loop_units(kind: str, pipeline: Any) -> tuple[Any, list[bytes]]:
+        """The caps and encoded access units of ``kind``'s loop (a camera that sends no
+        keyframe loses its keyframes here, as a live one would at its encoder)."""
+        sink = pipeline.get_by_name("sink")
+        units, caps = [], None
+        while (sample := sink.emit("try-pull-sample", 20 * Gst.SECOND)) is not None:
+            caps = sample.get_caps()
+            buffer = sample.get_buffer()
+            if kind == "no_keyframe" and not buffer.has_flags(Gst.BufferFlags.DELTA_UNIT):
+                continue
+            data = buffer.extract_dup(0, buffer.get_size())
+            units.append(data)
+        error = pipeline.get_bus().pop_filtered(Gst.MessageType.ERROR)
+        pipeline.set_state(Gst.State.NULL)
+        if error is not None or not sink.get_property("eos") or not units:
+            said = error.parse_error()[0].message if error is not None else "no end of stream"
+            raise RuntimeError(f"encoding the {kind} loop failed: {said}")
+        return caps, units
+
+    # appsrc, its loop, [units pushed, running time of the first] once it has had one
+    feeding: list[tuple[Any, list[bytes], list[int]]] = []
+
+    def _feed() -> None:
+        """Push every looped kind's next access unit, ``fps`` times a second on the wall clock.
+
+        Only to a source whose last unit has left: a media the server holds prepared but
+        nobody has played yet is blocked (and a live one in PAUSED takes nothing), so its
+        queue neither grows nor skips, and its first viewer gets the next unit after the one
+        it holds, never a burst or a broken chain of references. Each unit is stamped one
+        frame after the one before (from the running time of the first), so the timestamps
+        a viewer sees step evenly, also after a wait. A thread of its own: preparing a media
+        waits for its first frame."""
+        period, tick = 1.0 / int(plan["fps"]), 0
+        frame_ns = Gst.SECOND // int(plan["fps"])
+        start = time.monotonic()
+        while True:
+            if time.monotonic() - (start + tick * period) > period:
+                start, tick = time.monotonic(), 0  # fell behind (a busy machine): no burst
+            for source, units, pushed in list(feeding):
+                if source.get_property("current-level-buffers") == 0:
+                    if not pushed:
+                        first = source.get_current_running_time()
+                        pushed.extend((0, 0 if first == Gst.CLOCK_TIME_NONE else first))
+                    buffer = Gst.Buffer.new_wrapped(units[pushed[0] % len(units)])
+                    buffer.pts = buffer.dts = pushed[1] + pushed[0] * frame_ns
+                    buffer.duration = frame_ns
+                    pushed[0] += 1
+                    source.emit("push-buffer", buffer)
+            tick += 1
+            time.sleep(max(0.0, start + tick * period - time.monotonic()))
 
     def _run_clock(element: Any, offset_s: float) -> None:
         osd = element.get_by_name("osd")
@@ -238,6 +333,12 @@ def main() -> int:  # noqa: PLR0915 - one composition root for the child process
         GstRtspServer.RTSPAuth.make_basic(str(plan["user"]), str(plan["password"])), viewer
     )
     server.set_auth(auth)
+
+    # Every looped kind's frames are encoded at once (a pipeline each, all running together).
+    encoding = {kind: _encode_loop(kind) for kind in plan["mounts"] if kind in LOOPED}
+    loops = {kind: _loop_units(kind, pipeline) for kind, pipeline in encoding.items()}
+    if loops:
+        threading.Thread(target=_feed, name="loop-feeder", daemon=True).start()
 
     mounts = server.get_mount_points()
     factories: dict[str, Any] = {}
