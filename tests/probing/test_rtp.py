@@ -138,6 +138,78 @@ def test_h265_fragments_and_keyframes() -> None:
     assert not trail.key
 
 
+def fragments(header: bytes, kind: int, body: bytes, size: int) -> list[bytes]:
+    """A NAL unit of ``kind`` cut into fragments of ``size`` bytes after ``header`` (the
+    H.264 FU-A indicator or the H.265 FU's NAL header), each with its FU header."""
+    pieces = [body[i:i + size] for i in range(0, len(body), size)]
+    out = []
+    for i, piece in enumerate(pieces):
+        flags = (0x80 if i == 0 else 0) | (0x40 if i == len(pieces) - 1 else 0)
+        out.append(header + bytes((flags | kind,)) + piece)
+    return out
+
+
+def h264_pictures(rng: np.random.Generator) -> list[list[bytes]]:
+    """Payloads of a few seconds of H.264, one list a picture: P slices (whole or fragmented,
+    some with an SEI), a keyframe a GOP (SPS, PPS, maybe an SEI, a fragmented IDR slice)."""
+    pictures = []
+    for index in range(40):
+        body = rng.bytes(int(rng.integers(3, 40)))
+        if index % 10 == 7:  # joins mid-GOP: the keyframe is the 8th picture
+            sei = [b"\x06\x05\x01"] if rng.random() < 0.5 else []
+            idr = fragments(bytes((0x60 | 28,)), 5, body, 8)
+            pictures.append([SPS, PPS, *sei, *idr])
+        elif rng.random() < 0.5:
+            pictures.append([b"\x41" + body])
+        else:
+            pictures.append([*([b"\x06\x05\x01"] if rng.random() < 0.3 else []),
+                             *fragments(bytes((0x40 | 28,)), 1, body, 8)])
+    return pictures
+
+
+def h265_pictures(rng: np.random.Generator) -> list[list[bytes]]:
+    """The same for H.265: VPS, SPS, PPS and a fragmented CRA picture a GOP, TRAIL slices."""
+    pictures = []
+    for index in range(40):
+        body = rng.bytes(int(rng.integers(3, 40)))
+        if index % 10 == 3:
+            params = [bytes((kind << 1, 1)) + b"\x01\x02" for kind in (32, 33, 34)]
+            pictures.append([*params, *fragments(bytes((49 << 1, 1)), 21, body, 8)])
+        elif rng.random() < 0.5:
+            pictures.append([bytes((1 << 1, 1)) + body])
+        else:
+            pictures.append(fragments(bytes((49 << 1, 1)), 1, body, 8))
+    return pictures
+
+
+@pytest.mark.parametrize("seed", range(20))
+@pytest.mark.parametrize("codec", ["h264", "h265"])
+def test_a_viewer_from_the_keyframe_gets_every_unit_from_it_on_and_counts_every_packet(
+    codec: str, seed: int
+) -> None:
+    """Skipping what comes before the first keyframe changes nothing a probe looks at: the
+    same units from the keyframe on (less an SEI before it, which no decoder needs), the
+    same packet count for the no-keyframe verdicts."""
+    rng = np.random.default_rng(seed)
+    pictures = h264_pictures(rng) if codec == "h264" else h265_pictures(rng)
+    everything, from_key = Depacketizer(codec, 96), Depacketizer(codec, 96, from_keyframe=True)
+    got_all, got_from_key = [], []
+    sequence = int(rng.integers(0, 65536))
+    for index, payloads in enumerate(pictures):
+        for i, payload in enumerate(payloads):
+            packet = rtp(payload, sequence, index * 3600, marker=i == len(payloads) - 1)
+            sequence = (sequence + 1) & 0xFFFF
+            got_all += everything.push(packet)
+            got_from_key += from_key.push(packet)
+    first_key = next(i for i, unit in enumerate(got_all) if unit.key)
+    sei = START_CODE + b"\x06\x05\x01"
+    assert [u._replace(data=u.data.replace(sei, b"")) for u in got_all[first_key:]] == [
+        u._replace(data=u.data.replace(sei, b"")) for u in got_from_key]
+    assert got_from_key[0].key
+    assert got_from_key[0].data.startswith(START_CODE + (SPS if codec == "h264" else b"\x40"))
+    assert from_key.packets == everything.packets == sum(map(len, pictures))
+
+
 def test_an_unknown_codec_is_refused() -> None:
     with pytest.raises(ValueError, match="codec"):
         Depacketizer("mjpeg", 26)

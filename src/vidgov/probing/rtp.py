@@ -31,6 +31,10 @@ _FMTP = re.compile(r"^a=fmtp:(\d+)\s+(.*)$", re.IGNORECASE)
 _H264_IDR, _H264_STAP_A, _H264_FU_A = 5, 24, 28
 #: H.265 NAL types: IRAP pictures (BLA, IDR, CRA) 16-21, aggregation 48, fragment 49.
 _H265_IRAP, _H265_AP, _H265_FU = range(16, 22), 48, 49
+#: What may belong to a keyframe's access unit: its slices, parameter sets (H.264 SPS 7 and
+#: PPS 8; H.265 VPS 32, SPS 33, PPS 34), and aggregates, which may carry them.
+_H264_KEY_UNITS = frozenset({_H264_IDR, 7, 8, _H264_STAP_A})
+_H265_KEY_UNITS = frozenset({*_H265_IRAP, 32, 33, 34, _H265_AP})
 
 
 class VideoTrack(NamedTuple):
@@ -119,12 +123,18 @@ class Depacketizer:
     dropped with what was gathered of it; the decoder conceals the rest, as it would for
     FFmpeg. ``packets`` counts the track's packets with a payload, for the ``no_keyframe``
     and ``no_packets`` verdicts.
+
+    ``from_keyframe``: a viewer that needs nothing before the first keyframe (a late joiner
+    waits for one anyway) gets no access unit before it, and the packets that cannot belong
+    to one (slices of other pictures, SEI) are only counted, not assembled: two of every
+    three packets of a probe came before its keyframe, each copied and joined for nothing.
     """
 
-    def __init__(self, codec: str, payload_type: int) -> None:
+    def __init__(self, codec: str, payload_type: int, *, from_keyframe: bool = False) -> None:
         if codec not in CODECS:
             raise ValueError(f"codec must be one of {sorted(CODECS)}, got {codec!r}")
         self._h265 = codec == "h265"
+        self._waiting = from_keyframe  # for the first keyframe
         self._payload_type = payload_type
         self._units: list[bytes] = []
         self._fragment: bytearray | None = None
@@ -150,6 +160,9 @@ class Depacketizer:
             return []
         self.packets += 1
         sequence = int.from_bytes(packet[2:4])
+        if self._waiting and not self._may_be_key(packet, offset, end):
+            self._sequence = sequence  # counted, and nothing gathered waits for it
+            return []
         if self._sequence is not None and sequence != (self._sequence + 1) & 0xFFFF:
             self._fragment = None
         self._sequence = sequence
@@ -162,6 +175,19 @@ class Depacketizer:
         if packet[1] & 0x80 and self._units:
             done.append(self._flush())
         return done
+
+    def _may_be_key(self, packet: bytes, offset: int, end: int) -> bool:
+        """Whether a packet may hold part of a keyframe's access unit: a keyframe slice or a
+        fragment of one, a parameter set, or an aggregate (not looked into)."""
+        if self._h265:
+            kind = (packet[offset] >> 1) & 0x3F
+            if kind == _H265_FU and offset + 2 < end:
+                kind = packet[offset + 2] & 0x3F
+            return kind in _H265_KEY_UNITS
+        kind = packet[offset] & 0x1F
+        if kind == _H264_FU_A and offset + 1 < end:
+            kind = packet[offset + 1] & 0x1F
+        return kind in _H264_KEY_UNITS
 
     def _unwrap(self, raw: int) -> int:
         if self._last_raw is not None and raw < self._last_raw and self._last_raw - raw > 1 << 31:
@@ -207,6 +233,7 @@ class Depacketizer:
     def _flush(self) -> AccessUnit:
         units, self._units = self._units, []
         key = any(self._is_key(unit) for unit in units)
+        self._waiting = self._waiting and not key
         data = b"".join(START_CODE + unit for unit in units)
         return AccessUnit(data, key, self._timestamp or 0)
 

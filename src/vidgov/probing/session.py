@@ -56,8 +56,8 @@ class Watch:
             session = (setup.header("session") or "").split(";")[0].strip()
             channel = _channel(setup.header("transport") or "")
             talk.send("PLAY", base, f"Session: {session}\r\nRange: npt=0.000-\r\n")
-            units = UnitCollector(Depacketizer(track.codec, track.payload_type), channel,
-                           self.frames, started, self.timeouts)
+            depacketizer = Depacketizer(track.codec, track.payload_type, from_keyframe=True)
+            units = UnitCollector(depacketizer, channel, self.frames, started, self.timeouts)
             missing = await units.collect(talk)
         except (TimeoutError, NotRtsp, EOFError, OSError, ValueError):
             return None  # an answer we cannot follow: FFmpeg's turn
