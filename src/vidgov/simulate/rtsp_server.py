@@ -87,7 +87,8 @@ _PICTURES: dict[str, str] = {
 #: keyframe, parameter sets before each one. A window starts at a keyframe, and every loop
 #: starts with one, so no window spans the jump back to the loop's first frame. The clock
 #: kinds stay live: their OSD must show the time now.
-LOOPED = frozenset(_PICTURES) - {"normal", "osd_drift"}
+CLOCK_KINDS = frozenset({"normal", "osd_drift"})
+LOOPED = frozenset(_PICTURES) - CLOCK_KINDS
 
 #: How far the ``osd_drift`` clock is off the wall clock, in seconds (it shows 3 h 25 min early).
 OSD_DRIFT_S = -12_345.0
@@ -213,7 +214,7 @@ def main() -> int:  # noqa: PLR0915 - one composition root for the child process
                 source = element.get_by_name("loop")
                 source.set_property("caps", caps)
                 feeding.append((source, units, []))
-            if self.kind in {"normal", "osd_drift"}:
+            if self.kind in CLOCK_KINDS:
                 _run_clock(element, OSD_DRIFT_S if self.kind == "osd_drift" else 0.0)
 
     def _refuse_seeking(element: Any) -> None:
