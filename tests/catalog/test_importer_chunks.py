@@ -95,6 +95,25 @@ def test_a_file_that_turns_gbk_after_the_first_chunk_fails_as_when_read_whole(
     assert "line 16 is not" in messages[1]
 
 
+def test_a_file_that_turns_utf8_after_the_first_chunk_fails_as_when_read_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A later chunk that is all UTF-8 has no GBK line of its own to name: the import reads
+    the file whole, and the message names a line of each kind, as for a small file."""
+    path = tmp_path / "mixed.csv"
+    path.write_bytes((HEADER + "".join(ROWS * 2)).encode("gb18030")
+                     + "".join(ROWS).encode("utf-8"))
+    engine = open_store(f"sqlite:///{tmp_path / 'mixed.db'}")
+    messages = []
+    for chunk_bytes in (1 << 30, 64):
+        monkeypatch.setattr(importer, "CHUNK_BYTES", chunk_bytes)
+        with pytest.raises(UnreadableCatalog, match="mixed encodings") as raised:
+            import_catalog(engine, [path])
+        messages.append(str(raised.value))
+    assert messages[0] == messages[1]
+    assert "line 16 is UTF-8 but line 1 is not" in messages[1]
+
+
 def test_a_store_opener_is_called_once_even_when_the_import_goes_round_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
