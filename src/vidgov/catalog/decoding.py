@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import codecs
 import re
-from collections.abc import Iterator
 from typing import Final
 
+from vidgov.catalog import gb18030
 from vidgov.errors import UnreadableCatalog
 
 
@@ -41,12 +41,11 @@ def utf8_text(name: str, raw: bytes) -> bytes:
         return raw
     _refuse_other_then_utf8(name, raw)
     try:
-        text = raw.decode("gb18030")
+        return gb18030.to_utf8(raw)
     except UnicodeDecodeError as exc:
         raise UnreadableCatalog(
             f"{name}: line {_line_at(raw, exc.start)} is neither UTF-8 nor GBK/GB18030 "
             "text (a binary file?)") from exc
-    return text.encode("utf-8")
 
 
 def chunk_encoding(name: str, raw: bytes, probe_bytes: int) -> str | None:
@@ -93,23 +92,12 @@ def utf8_chunk(name: str, chunk: bytes, encoding: str) -> bytes:
         chunk.decode("utf-8")  # the file was only probed
         return chunk
     _refuse_other_then_utf8(name, chunk)
-    return b"".join(_gb18030_to_utf8(chunk))
+    return gb18030.to_utf8(chunk)
 
 
-#: Python's codecs hold the GIL for a whole call (an 8 MB chunk: 60 ms), and the import's
-#: other threads need it for every polars call they start: a slice of this size holds it
-#: about 2 ms, so they are not kept waiting.
-_SLICE_BYTES = 1 << 18
-
-
-def _gb18030_to_utf8(chunk: bytes) -> Iterator[bytes]:
-    """``chunk`` (whole lines) decoded and re-encoded a slice of whole lines at a time."""
-    start = 0
-    while start < len(chunk):
-        cut = chunk.find(b"\n", start + _SLICE_BYTES)
-        end = len(chunk) if cut < 0 else cut + 1
-        yield chunk[start:end].decode("gb18030").encode("utf-8")
-        start = end
+#: The mixed-encoding check's pass over a chunk, a slice at a time, so that other threads
+#: get the GIL between slices.
+_SLICE_BYTES: Final = 1 << 18
 
 
 def _line_at(raw: bytes, offset: int) -> int:

@@ -19,6 +19,7 @@ from typing import Any, Final
 
 import polars as pl
 
+from vidgov.catalog import gb18030
 from vidgov.catalog.fields import FIELD_BY_NAME, FIELDS, Kind
 
 FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
@@ -83,7 +84,7 @@ def write_csv(
     """
     ready = _csv_ready(frame, text_columns) if excel_safe else frame
     text = ready.write_csv(line_terminator="\r\n", quote_style="necessary")
-    data = text.encode("gb18030") if encoding is Encoding.GBK else text.encode(encoding.value)
+    data = gb18030.encode(text) if encoding is Encoding.GBK else text.encode(encoding.value)
     path.write_bytes(data)
 
 
