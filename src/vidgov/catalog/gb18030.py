@@ -62,7 +62,9 @@ def to_utf8(data: bytes) -> bytes:
 
 
 def encode(text: str) -> bytes:
-    """``text`` as GB18030 bytes that :func:`to_utf8` reads back as ``text``."""
+    """``text`` as GB18030 bytes that :func:`to_utf8` reads back as ``text`` (but for the six
+    private-use characters of :data:`_PRIVATE_TO_CJK`, read back as the characters they
+    stood for)."""
     if _ENCODED_ANY.search(text):
         text = text.translate(_ENCODED)
     return text.encode("gb18030")
