@@ -28,11 +28,9 @@ from typing import Any
 import numpy as np
 import supervision as sv
 
+from vidgov.analytics.episodes import class_names
 from vidgov.analytics.events import (
     Event,
-)
-from vidgov.analytics.watches import (
-    class_names,
 )
 from vidgov.analytics.zones import LineSpec
 from vidgov.errors import InvalidInput

@@ -3,134 +3,42 @@
 Why apart from :mod:`vidgov.analytics.events`: that module is the vocabulary every layer shares
 (an :class:`~vidgov.analytics.events.Event`, its kinds, the thresholds and the evidence
 snapshot); this one is the machinery only the pipeline runs: smoothing, hysteresis, speeds
-and stays, one class per kind of event, each an :class:`~vidgov.analytics.events.Watch`.
+and stays, one class per kind of event, each an :class:`~vidgov.analytics.events.Watch`,
+built of the zones and episodes of :mod:`vidgov.analytics.episodes`.
 """
 
 from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field, replace
-from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 import supervision as sv
 
-from vidgov.analytics.detectors.base import CLASSES
+from vidgov.analytics.episodes import (
+    Episode,
+    EpisodeWatch,
+    Zone,
+    bottom_centres,
+    class_names,
+    close_episode,
+    ongoing,
+    track_ids,
+)
 from vidgov.analytics.events import (
     CongestionConfig,
     CrowdConfig,
     Event,
     EventKind,
-    Frame,
     Picture,
     PresenceConfig,
     Redact,
     StoppedConfig,
-    snapshot,
 )
 from vidgov.analytics.zones import ZoneSpec
 
 
-def class_names(tracked: sv.Detections) -> list[str]:
-    """Each detection's class name (``data["class_name"]``, which a user model's detector
-    fills with its own labels; else :data:`CLASSES` by ``class_id``)."""
-    names = tracked.data.get("class_name") if tracked.data else None
-    if names is not None and len(names) == len(tracked):
-        return [str(n) for n in names]
-    ids = tracked.class_id if tracked.class_id is not None else np.zeros(len(tracked), int)
-    return [CLASSES[int(i)] for i in ids]
-
-
-def _track_ids(tracked: sv.Detections) -> list[int]:
-    if tracked.tracker_id is None:
-        return [-1] * len(tracked)
-    return [int(i) for i in tracked.tracker_id]
-
-
-def _bottom_centres(tracked: sv.Detections) -> npt.NDArray[np.float64]:
-    xyxy = tracked.xyxy.astype(np.float64)
-    return np.stack([(xyxy[:, 0] + xyxy[:, 2]) / 2, xyxy[:, 3]], axis=1)
-
-
-class _Zone:
-    """Which detections stand in a polygon (bottom centre inside), as the zone counter says."""
-
-    def __init__(self, spec: ZoneSpec) -> None:
-        self.spec = spec
-        self._polygon = sv.PolygonZone(polygon=np.array(spec.points, dtype=np.int64))
-
-    def inside(self, tracked: sv.Detections, names: list[str],
-               classes: frozenset[str] | None) -> npt.NDArray[np.intp]:
-        if not len(tracked):
-            return np.zeros(0, dtype=np.intp)
-        mask = self._polygon.trigger(tracked)
-        if classes is not None:
-            mask &= np.array([n in classes for n in names], dtype=bool)
-        return np.flatnonzero(mask)
-
-
-@dataclass
-class _Episode:
-    """An open event: a condition held, with its worst moment kept as pixels until it closes."""
-
-    started_s: float
-    last_held_s: float
-    level: float
-    reason: str
-    peak: float = -1.0
-    peak_s: float = 0.0
-    picture: Frame | None = None
-    tracks: set[int] = field(default_factory=set)
-    classes: set[str] = field(default_factory=set)
-    details: dict[str, Any] = field(default_factory=dict)
-
-    def see(self, t_s: float, value: float, picture: Picture | None) -> None:
-        """A frame where the condition holds; keeps the picture of the highest value."""
-        self.last_held_s = t_s
-        if value > self.peak:
-            self.peak, self.peak_s = value, t_s
-            if picture is not None:
-                self.picture = picture().copy()
-
-
-def _close(episode: _Episode, kind: EventKind, camera_id: str, region_id: str,
-           threshold: float, redact: Redact | None) -> Event:
-    jpeg = (snapshot(episode.picture, redact)
-            if redact is not None and episode.picture is not None else None)
-    return Event(kind=kind, camera_id=camera_id, region_id=region_id,
-                 started_s=episode.started_s, ended_s=episode.last_held_s,
-                 peak=float(episode.peak), threshold=float(threshold),
-                 class_names=tuple(sorted(episode.classes)),
-                 track_ids=tuple(sorted(episode.tracks)),
-                 details={"reason": episode.reason, "peak_s": round(episode.peak_s, 3),
-                          **episode.details},
-                 snapshot_jpeg=jpeg)
-
-
-def _ongoing(event: Event) -> Event:
-    return replace(event, details={**event.details, "ongoing": True})
-
-
-class _EpisodeWatch:
-    """What the one-episode-at-a-time watches share: ended events kept until handed out."""
-
-    _done: list[Event]
-
-    def _finish(self) -> None:
-        """Close the open episode, if any, into ``_done``."""
-        raise NotImplementedError
-
-    def events(self) -> list[Event]:
-        self._finish()
-        return list(self._done)
-
-    def take_ended(self) -> list[Event]:
-        ended, self._done = self._done, []
-        return ended
-
-
-class CrowdWatch(_EpisodeWatch):
+class CrowdWatch(EpisodeWatch):
     """Crowd gathering in one zone: a sustained count, or a sudden rise.
 
     Per analysed frame the people inside are counted, then smoothed (median over ``smooth_s``).
@@ -143,12 +51,12 @@ class CrowdWatch(_EpisodeWatch):
     def __init__(self, spec: ZoneSpec, config: CrowdConfig, *, camera_id: str,
                  redact: Redact | None) -> None:
         self._zone, self.config, self._camera_id, self._redact = (
-            _Zone(spec), config, camera_id, redact)
+            Zone(spec), config, camera_id, redact)
         self._raw: deque[tuple[float, int]] = deque()
         self._smoothed: deque[tuple[float, float]] = deque()
         self._above_since: float | None = None
         self._below_since: float | None = None
-        self._open: _Episode | None = None
+        self._open: Episode | None = None
         self._done: list[Event] = []
 
     def observe(self, t_s: float, tracked: sv.Detections, picture: Picture) -> None:
@@ -168,7 +76,7 @@ class CrowdWatch(_EpisodeWatch):
         if count >= episode.level:
             self._below_since = None
             episode.see(t_s, count, picture)
-            ids = _track_ids(tracked)
+            ids = track_ids(tracked)
             episode.tracks.update(ids[i] for i in inside)
             episode.classes.add("person")
         else:
@@ -186,28 +94,28 @@ class CrowdWatch(_EpisodeWatch):
             self._smoothed.popleft()
         return smoothed
 
-    def _trigger(self, t_s: float, count: float) -> _Episode | None:
+    def _trigger(self, t_s: float, count: float) -> Episode | None:
         cfg = self.config
         if self._above_since is not None and t_s - self._above_since >= cfg.seconds:
-            return _Episode(self._above_since, t_s, cfg.people, "sustained",
+            return Episode(self._above_since, t_s, cfg.people, "sustained",
                             details={"seconds": cfg.seconds})
         if cfg.growth_people is not None:
             low = min(c for _, c in self._smoothed)
             if count - low >= cfg.growth_people:
-                return _Episode(t_s, t_s, low + cfg.growth_people, "growth",
+                return Episode(t_s, t_s, low + cfg.growth_people, "growth",
                                 details={"from_people": low,
                                          "window_s": cfg.growth_window_s})
         return None
 
-    def _threshold(self, episode: _Episode) -> float:
+    def _threshold(self, episode: Episode) -> float:
         return (self.config.people if episode.reason == "sustained"
                 else self.config.growth_people or 0)
 
     def _finish(self) -> None:
         if self._open is not None:
-            self._done.append(_close(self._open, EventKind.CROWD, self._camera_id,
-                                     self._zone.spec.id, self._threshold(self._open),
-                                     self._redact))
+            self._done.append(close_episode(self._open, EventKind.CROWD, self._camera_id,
+                                            self._zone.spec.id, self._threshold(self._open),
+                                            self._redact))
         self._open = None
         self._below_since = None
         self._smoothed.clear()
@@ -215,9 +123,9 @@ class CrowdWatch(_EpisodeWatch):
     def ongoing(self) -> list[Event]:
         if self._open is None:
             return []
-        return [_ongoing(_close(self._open, EventKind.CROWD, self._camera_id,
-                                self._zone.spec.id, self._threshold(self._open),
-                                self._redact))]
+        return [ongoing(close_episode(self._open, EventKind.CROWD, self._camera_id,
+                                      self._zone.spec.id, self._threshold(self._open),
+                                      self._redact))]
 
 @dataclass
 class _Trail:
@@ -238,7 +146,7 @@ class _Trail:
         return float(np.hypot(x - x0, y - y0)) / max(heights, 1.0) / (t_s - t0)
 
 
-class CongestionWatch(_EpisodeWatch):
+class CongestionWatch(EpisodeWatch):
     """Congestion in one zone: at least ``vehicles`` vehicles inside whose median speed (box
     heights per second) stays under ``max_speed_h_s`` for ``seconds``; one event until the
     condition has failed for more than ``clear_s``. A vehicle counts towards the median once
@@ -247,12 +155,12 @@ class CongestionWatch(_EpisodeWatch):
     def __init__(self, spec: ZoneSpec, config: CongestionConfig, *, camera_id: str,
                  redact: Redact | None) -> None:
         self._zone, self.config, self._camera_id, self._redact = (
-            _Zone(spec), config, camera_id, redact)
+            Zone(spec), config, camera_id, redact)
         self._classes = frozenset(config.classes)
         self._trails: dict[int, _Trail] = {}
         self._held_since: float | None = None
         self._failed_since: float | None = None
-        self._open: _Episode | None = None
+        self._open: Episode | None = None
         self._speeds: list[float] = []
         self._done: list[Event] = []
 
@@ -260,7 +168,7 @@ class CongestionWatch(_EpisodeWatch):
         cfg = self.config
         names = class_names(tracked)
         inside = self._zone.inside(tracked, names, self._classes)
-        ids, feet = _track_ids(tracked), _bottom_centres(tracked)
+        ids, feet = track_ids(tracked), bottom_centres(tracked)
         heights = tracked.xyxy[:, 3] - tracked.xyxy[:, 1] if len(tracked) else np.zeros(0)
         speeds = []
         for i in inside:
@@ -279,7 +187,7 @@ class CongestionWatch(_EpisodeWatch):
             self._failed_since = None
             self._held_since = t_s if self._held_since is None else self._held_since
             if self._open is None and t_s - self._held_since >= cfg.seconds:
-                self._open = _Episode(self._held_since, t_s, cfg.vehicles, "slow")
+                self._open = Episode(self._held_since, t_s, cfg.vehicles, "slow")
                 self._speeds = []
             if self._open is not None and median is not None:
                 self._open.see(t_s, len(inside), picture)
@@ -295,8 +203,8 @@ class CongestionWatch(_EpisodeWatch):
     def _finish(self) -> None:
         if self._open is not None:
             self._open.details.update(self._speed_details())
-            self._done.append(_close(self._open, EventKind.CONGESTION, self._camera_id,
-                                     self._zone.spec.id, self.config.vehicles, self._redact))
+            self._done.append(close_episode(self._open, EventKind.CONGESTION, self._camera_id,
+                                            self._zone.spec.id, self.config.vehicles, self._redact))
         self._open = None
 
     def _speed_details(self) -> dict[str, float]:
@@ -306,9 +214,9 @@ class CongestionWatch(_EpisodeWatch):
     def ongoing(self) -> list[Event]:
         if self._open is None:
             return []
-        event = _close(self._open, EventKind.CONGESTION, self._camera_id, self._zone.spec.id,
-                       self.config.vehicles, self._redact)
-        return [_ongoing(replace(event, details={**event.details, **self._speed_details()}))]
+        event = close_episode(self._open, EventKind.CONGESTION, self._camera_id, self._zone.spec.id,
+                              self.config.vehicles, self._redact)
+        return [ongoing(replace(event, details={**event.details, **self._speed_details()}))]
 
 @dataclass
 class _Stay:
@@ -318,7 +226,7 @@ class _Stay:
     still_since: float
     last_in_s: float
     class_name: str
-    episode: _Episode | None = None
+    episode: Episode | None = None
     reported: bool = False
 
 
@@ -336,7 +244,7 @@ class DwellWatch:
                  gap_s: float, classes: tuple[str, ...], camera_id: str,
                  redact: Redact | None) -> None:
         self._zone, self._kind, self._camera_id, self._redact = (
-            _Zone(spec), kind, camera_id, redact)
+            Zone(spec), kind, camera_id, redact)
         self.seconds, self.max_move_h, self.gap_s = seconds, max_move_h, gap_s
         self._classes = frozenset(classes) if classes else None
         self._stays: dict[int, _Stay] = {}
@@ -359,7 +267,7 @@ class DwellWatch:
     def observe(self, t_s: float, tracked: sv.Detections, picture: Picture) -> None:
         names = class_names(tracked)
         inside = self._zone.inside(tracked, names, self._classes)
-        ids, feet = _track_ids(tracked), _bottom_centres(tracked)
+        ids, feet = track_ids(tracked), bottom_centres(tracked)
         heights = tracked.xyxy[:, 3] - tracked.xyxy[:, 1] if len(tracked) else np.zeros(0)
         for i in inside:
             here = (float(feet[i, 0]), float(feet[i, 1]))
@@ -375,7 +283,7 @@ class DwellWatch:
                 continue
             still_s = t_s - stay.still_since
             if stay.episode is None and not stay.reported and still_s >= self.seconds:
-                stay.episode = _Episode(stay.still_since, t_s, self.seconds, "dwell")
+                stay.episode = Episode(stay.still_since, t_s, self.seconds, "dwell")
                 stay.episode.tracks.add(ids[i])
                 stay.episode.classes.add(names[i])
                 stay.reported = True
@@ -390,8 +298,8 @@ class DwellWatch:
     def _end(self, track_id: int, stay: _Stay) -> None:
         if stay.episode is not None:
             stay.episode.details["track_id"] = track_id
-            self._done.append(_close(stay.episode, self._kind, self._camera_id,
-                                     self._zone.spec.id, self.seconds, self._redact))
+            self._done.append(close_episode(stay.episode, self._kind, self._camera_id,
+                                            self._zone.spec.id, self.seconds, self._redact))
             stay.episode = None
 
     def events(self) -> list[Event]:
@@ -407,8 +315,8 @@ class DwellWatch:
         found = []
         for track_id, stay in self._stays.items():
             if stay.episode is not None:
-                event = _close(stay.episode, self._kind, self._camera_id, self._zone.spec.id,
-                               self.seconds, self._redact)
-                found.append(_ongoing(replace(event, details={**event.details,
+                event = close_episode(stay.episode, self._kind, self._camera_id, self._zone.spec.id,
+                                      self.seconds, self._redact)
+                found.append(ongoing(replace(event, details={**event.details,
                                                                 "track_id": track_id})))
         return sorted(found, key=lambda e: (e.started_s, e.track_ids))
