@@ -28,19 +28,17 @@ from vidgov.domain.geo import Boundaries, load_boundaries
 from vidgov.simulate import vocabulary as vocab
 from vidgov.simulate.defects import (
     COORDINATE_WEIGHTS,
-    DEFAULT_RATES,
     Codes,
     Rows,
     Sites,
     Texts,
-    checked_rate,
     inject,
     pad_strays,
-    parse_rates,
     pick_empty,
     write_coordinates,
     write_dates,
 )
+from vidgov.simulate.rates import DEFAULT_RATES, checked_rate, parse_rates
 from vidgov.simulate.texts import (
     column,
     digits,
