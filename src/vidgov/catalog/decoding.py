@@ -95,11 +95,6 @@ def utf8_chunk(name: str, chunk: bytes, encoding: str) -> bytes:
     return gb18030.to_utf8(chunk)
 
 
-#: The mixed-encoding check's pass over a chunk, a slice at a time, so that other threads
-#: get the GIL between slices.
-_SLICE_BYTES: Final = 1 << 18
-
-
 def _line_at(raw: bytes, offset: int) -> int:
     return raw.count(b"\n", 0, offset) + 1
 
@@ -129,8 +124,8 @@ def _refuse_other_then_utf8(name: str, raw: bytes) -> None:
     ``bytes.translate`` (C, a gigabyte a second; in slices, so that other threads get the
     GIL between them), where reading every line as UTF-8 cost five times as much.
     """
-    marks = b"".join(raw[start:start + _SLICE_BYTES].translate(None, _NOT_MARKS)
-                     for start in range(0, len(raw), _SLICE_BYTES)).split(b"\n")
+    marks = b"".join(raw[start:start + gb18030.SLICE_BYTES].translate(None, _NOT_MARKS)
+                     for start in range(0, len(raw), gb18030.SLICE_BYTES)).split(b"\n")
     if raw.endswith(b"\n"):
         marks.pop()  # the empty "line" after the last line end
     maybe = [index for index, left in enumerate(marks) if not left]

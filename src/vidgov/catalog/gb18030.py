@@ -45,9 +45,10 @@ _ENCODED: Final = str.maketrans({**_SWAPPED, **{new: old for old, new in _SWAPPE
 _DECODED_ANY: Final = re.compile(f"[{''.join(chr(c) for c in _DECODED)}]")
 _ENCODED_ANY: Final = re.compile(f"[{''.join(chr(c) for c in _ENCODED)}]")
 
-#: Python's codec holds the GIL for a whole call (an 8 MB chunk: 60 ms), and the import's other
-#: threads need it for every polars call they start: a slice of this size holds it about 2 ms.
-_SLICE_BYTES: Final = 1 << 18
+#: Python's byte and text methods hold the GIL for a whole call (its codec, an 8 MB chunk:
+#: 60 ms), and the import's other threads need it for every polars call they start: a slice
+#: of this size holds it about 2 ms. Also the slices of the mixed-encoding check.
+SLICE_BYTES: Final = 1 << 18
 
 
 def to_utf8(data: bytes) -> bytes:
@@ -74,7 +75,7 @@ def _python_to_utf8(data: bytes) -> Iterator[bytes]:
     """Python's codec a slice of whole lines at a time, mapped to the later editions."""
     start = 0
     while start < len(data):
-        cut = data.find(b"\n", start + _SLICE_BYTES)
+        cut = data.find(b"\n", start + SLICE_BYTES)
         end = len(data) if cut < 0 else cut + 1
         try:
             text = data[start:end].decode("gb18030")
